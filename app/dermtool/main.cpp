@@ -1,0 +1,23 @@
+// dermtool: dermreader's command line (taxonomy, datasets, and later predict/train).
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "TaxonomyCommands.h"
+
+int main(int argc, char** argv) {
+    CLI::App app{"dermreader command-line tool"};
+    app.set_version_flag("--version", std::string("dermtool ") + DERMREADER_VERSION);
+    app.require_subcommand(1);
+    dermtool::addTaxonomyCommands(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const std::exception& e) {
+        // Every library error names the file and the problem; print it and fail cleanly.
+        std::cerr << "dermtool: error: " << e.what() << "\n";
+        return 1;
+    }
+    return 0;
+}
