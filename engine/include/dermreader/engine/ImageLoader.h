@@ -1,0 +1,31 @@
+#pragma once
+// Reading image files: JPEG, PNG (8/16 bit), TIFF, BMP and WebP through OpenCV (EXIF
+// orientation honoured, grey and alpha handled) and DICOM through DCMTK (VL photographic,
+// dermoscopic photography, secondary capture; uncompressed, RLE and JPEG). Oversized, empty,
+// truncated, corrupt and non-image files are refused with an ImageError naming the file.
+// Not available in the LibTorch-only build.
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+
+#include "dermreader/engine/Image.h"
+
+namespace dermreader::engine {
+
+struct ImageLoadOptions {
+    // Refused before decoding: protects against decompression bombs.
+    std::int64_t maxPixels = 100'000'000;
+    std::uintmax_t maxFileBytes = 1ull << 30;
+};
+
+LoadedImage loadImage(const std::filesystem::path& path, const ImageLoadOptions& options = {});
+
+struct ImageHeader {
+    std::string format;
+    int width = 0, height = 0;
+};
+// Format and size from the file's first bytes, without decoding; nullopt if unrecognised.
+std::optional<ImageHeader> peekImageHeader(const std::filesystem::path& path);
+
+}  // namespace dermreader::engine

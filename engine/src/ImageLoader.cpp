@@ -1,0 +1,177 @@
+#include "dermreader/engine/ImageLoader.h"
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include <cstring>
+#include <system_error>
+
+#include "DicomReader.h"
+#include "ImageFormats.h"
+
+namespace dermreader::engine {
+namespace fs = std::filesystem;
+using namespace detail;
+
+namespace {
+
+[[noreturn]] void refuse(const fs::path& path, const std::string& problem) {
+    throw ImageError("image '" + path.string() + "': " + problem);
+}
+
+void checkPixelCount(const fs::path& path, std::int64_t width, std::int64_t height,
+                     const ImageLoadOptions& options) {
+    if (width <= 0 || height <= 0)
+        refuse(path, "the header gives an empty size");
+    if (width * height > options.maxPixels) {
+        refuse(path, "is " + std::to_string(width) + " x " + std::to_string(height) +
+                         " pixels, more than the limit of " + std::to_string(options.maxPixels) +
+                         "; refused before decoding");
+    }
+}
+
+// Alpha is composited over white; 16-bit samples are scaled to 8 bits; grey becomes RGB.
+RgbImage toRgb8(const fs::path& path, cv::Mat mat, ImageInfo& info) {
+    info.sourceChannels = mat.channels();
+    info.sourceBitDepth = mat.depth() == CV_16U ? 16 : mat.depth() == CV_8U ? 8 : 32;
+    if (mat.depth() == CV_16U) {
+        mat.convertTo(mat, CV_8U, 1.0 / 257.0);
+    } else if (mat.depth() == CV_32F) {
+        mat.convertTo(mat, CV_8U, 255.0);
+    } else if (mat.depth() != CV_8U) {
+        refuse(path, "has an unsupported sample type");
+    }
+    cv::Mat rgb;
+    switch (mat.channels()) {
+        case 1:
+            cv::cvtColor(mat, rgb, cv::COLOR_GRAY2RGB);
+            break;
+        case 3:
+            cv::cvtColor(mat, rgb, cv::COLOR_BGR2RGB);
+            break;
+        case 4: {
+            cv::Mat bgra;
+            mat.convertTo(bgra, CV_32F, 1.0 / 255.0);
+            std::vector<cv::Mat> planes;
+            cv::split(bgra, planes);
+            cv::Mat composite;
+            std::vector<cv::Mat> out(3);
+            for (int c = 0; c < 3; ++c)
+                out[2 - c] = planes[c].mul(planes[3]) + (1.0 - planes[3]);
+            cv::merge(out, composite);
+            composite.convertTo(rgb, CV_8U, 255.0);
+            break;
+        }
+        default:
+            refuse(path, "has " + std::to_string(mat.channels()) + " channels");
+    }
+    RgbImage image;
+    image.width = rgb.cols;
+    image.height = rgb.rows;
+    image.pixels.resize(static_cast<std::size_t>(rgb.total()) * 3);
+    if (rgb.isContinuous()) {
+        std::memcpy(image.pixels.data(), rgb.data, image.pixels.size());
+    } else {
+        for (int y = 0; y < rgb.rows; ++y)
+            std::memcpy(&image.pixels[static_cast<std::size_t>(y) * rgb.cols * 3], rgb.ptr(y),
+                        static_cast<std::size_t>(rgb.cols) * 3);
+    }
+    return image;
+}
+
+LoadedImage decodeWithOpenCv(const fs::path& path, Format format, const Bytes& bytes) {
+    LoadedImage loaded;
+    loaded.info.path = path;
+    loaded.info.format = formatName(format);
+    // JPEGs carry EXIF orientation and never alpha; the other formats keep alpha and depth.
+    const int flags = format == Format::Jpeg ? cv::IMREAD_COLOR : cv::IMREAD_UNCHANGED;
+    cv::Mat mat;
+    try {
+        mat = cv::imdecode(cv::Mat(1, static_cast<int>(bytes.size()), CV_8U,
+                                   const_cast<std::uint8_t*>(bytes.data())),
+                           flags);
+    } catch (const cv::Exception& e) {
+        refuse(path, std::string("cannot be decoded (") + e.err + ")");
+    }
+    if (mat.empty())
+        refuse(path, "is corrupt: the " + loaded.info.format + " decoder could not read it");
+    loaded.image = toRgb8(path, mat, loaded.info);
+    return loaded;
+}
+
+}  // namespace
+
+std::string toString(ImageModality modality) {
+    switch (modality) {
+        case ImageModality::Clinical:
+            return "clinical";
+        case ImageModality::Dermoscopic:
+            return "dermoscopic";
+        default:
+            return "unknown";
+    }
+}
+
+RgbImage RgbImage::filled(int width, int height, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
+    RgbImage image;
+    image.width = width;
+    image.height = height;
+    image.pixels.resize(static_cast<std::size_t>(width) * height * 3);
+    for (std::size_t i = 0; i < image.pixels.size(); i += 3) {
+        image.pixels[i] = r;
+        image.pixels[i + 1] = g;
+        image.pixels[i + 2] = b;
+    }
+    return image;
+}
+
+std::optional<ImageHeader> peekImageHeader(const fs::path& path) {
+    const Bytes bytes = readFileBytes(path);
+    const Format format = detectFormat(bytes);
+    if (format == Format::Unknown)
+        return std::nullopt;
+    ImageHeader header;
+    header.format = formatName(format);
+    if (auto size = headerSize(format, bytes)) {
+        header.width = static_cast<int>(size->width);
+        header.height = static_cast<int>(size->height);
+    }
+    return header;
+}
+
+LoadedImage loadImage(const fs::path& path, const ImageLoadOptions& options) {
+    std::error_code ec;
+    const auto status = fs::status(path, ec);
+    if (ec || !fs::exists(status))
+        refuse(path, "does not exist");
+    if (!fs::is_regular_file(status))
+        refuse(path, "is not a regular file");
+    const auto size = fs::file_size(path, ec);
+    if (ec)
+        refuse(path, "cannot be read: " + ec.message());
+    if (size == 0)
+        refuse(path, "is empty (0 bytes)");
+    if (size > options.maxFileBytes)
+        refuse(path, "is " + std::to_string(size) + " bytes, more than the limit");
+
+    const Bytes bytes = readFileBytes(path);
+    if (bytes.size() != size)
+        refuse(path, "could not be read completely");
+    const Format format = detectFormat(bytes);
+    if (format == Format::Unknown) {
+        refuse(path, "is not a supported image (JPEG, PNG, TIFF, BMP, WebP or DICOM)");
+    }
+    if (format == Format::Dicom)
+        return readDicom(path, options.maxPixels);
+
+    const auto dimensions = headerSize(format, bytes);
+    if (!dimensions)
+        refuse(path, "has a corrupt or truncated " + formatName(format) + " header");
+    checkPixelCount(path, dimensions->width, dimensions->height, options);
+    if (!looksComplete(format, bytes))
+        refuse(path, "is truncated: the " + formatName(format) + " data ends early");
+    return decodeWithOpenCv(path, format, bytes);
+}
+
+}  // namespace dermreader::engine

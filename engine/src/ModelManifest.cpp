@@ -1,0 +1,217 @@
+#include "dermreader/engine/ModelManifest.h"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <nlohmann/json.hpp>
+
+namespace dermreader::engine {
+namespace {
+
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+class ManifestReader {
+  public:
+    ManifestReader(const fs::path& file, const json& doc) : file_(file), doc_(doc) {}
+
+    void problem(const std::string& what) { problems_.push_back(what); }
+
+    template <typename T>
+    T get(const char* key, const T& fallback, bool required = false) {
+        auto it = doc_.find(key);
+        if (it == doc_.end()) {
+            if (required)
+                problem("'" + std::string(key) + "' is missing");
+            return fallback;
+        }
+        try {
+            return it->get<T>();
+        } catch (const json::exception&) {
+            problem("'" + std::string(key) + "' has the wrong type");
+            return fallback;
+        }
+    }
+
+    void throwIfAny() const {
+        if (problems_.empty())
+            return;
+        std::string message = "model manifest '" + file_.string() + "' is invalid:";
+        for (const auto& p : problems_)
+            message += "\n  - " + p;
+        throw ModelError(message);
+    }
+
+  private:
+    fs::path file_;
+    const json& doc_;
+    std::vector<std::string> problems_;
+};
+
+std::array<float, 3> triple(ManifestReader& reader, const json& input, const char* key,
+                            std::array<float, 3> fallback) {
+    if (!input.contains(key))
+        return fallback;
+    try {
+        auto values = input.at(key).get<std::vector<float>>();
+        if (values.size() == 3)
+            return {values[0], values[1], values[2]};
+    } catch (const json::exception&) {
+    }
+    reader.problem(std::string("input.") + key + " must be three numbers");
+    return fallback;
+}
+
+}  // namespace
+
+std::vector<taxonomy::NodeIndex> ModelManifest::classNodes(
+    const taxonomy::Taxonomy& taxonomy) const {
+    std::vector<taxonomy::NodeIndex> nodes;
+    std::vector<std::string> unknown;
+    for (const auto& c : classes) {
+        if (auto n = taxonomy.find(c.node)) {
+            nodes.push_back(*n);
+        } else {
+            unknown.push_back(c.node);
+        }
+    }
+    if (!unknown.empty()) {
+        std::string list;
+        for (const auto& u : unknown)
+            list += " '" + u + "'";
+        throw ModelError("model '" + bundleDir.string() +
+                         "' has classes the taxonomy lacks:" + list);
+    }
+    return nodes;
+}
+
+void ModelManifest::requireTaxonomy(const taxonomy::Taxonomy& taxonomy) const {
+    if (taxonomyDigest != taxonomy.digest()) {
+        throw ModelError("model '" + bundleDir.string() + "' was trained with taxonomy " +
+                         (taxonomyVersion.empty() ? "" : taxonomyVersion + " ") + "(digest " +
+                         taxonomyDigest + "), but this program uses taxonomy " +
+                         taxonomy.version() + " (digest " + taxonomy.digest() + ")");
+    }
+    classNodes(taxonomy);
+}
+
+ModelManifest readManifest(const fs::path& bundle) {
+    const fs::path file = fs::is_directory(bundle) ? bundle / "manifest.json" : bundle;
+    const fs::path dir = fs::is_directory(bundle) ? bundle : bundle.parent_path();
+    if (!fs::exists(bundle))
+        throw ModelError("model bundle '" + bundle.string() + "' does not exist");
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw ModelError("model bundle '" + dir.string() + "' has no readable manifest.json");
+    std::ostringstream text;
+    text << in.rdbuf();
+    json doc;
+    try {
+        doc = json::parse(text.str());
+    } catch (const json::exception& e) {
+        throw ModelError("model manifest '" + file.string() + "' is not valid JSON: " + e.what());
+    }
+    if (!doc.is_object() || doc.value("format", "") != "dermreader-model") {
+        throw ModelError("'" + file.string() + "' is not a dermreader model manifest");
+    }
+
+    ManifestReader reader(file, doc);
+    ModelManifest m;
+    m.bundleDir = dir;
+    const int version = reader.get<int>("format_version", 0, true);
+    if (version > ModelManifest::kFormatVersion) {
+        reader.problem("format_version " + std::to_string(version) +
+                       " is newer than this program understands");
+    }
+    m.name = reader.get<std::string>("name", dir.filename().string());
+    m.description = reader.get<std::string>("description", "");
+    m.created = reader.get<std::string>("created", "");
+    m.architecture = reader.get<std::string>("architecture", "", true);
+    if (m.architecture != "inception_v3")
+        reader.problem("architecture '" + m.architecture + "' is not supported");
+    m.auxLogits = reader.get<bool>("aux_logits", true);
+    m.weightsFile = reader.get<std::string>("weights", "weights.safetensors");
+    if (m.weightsFile.find('/') != std::string::npos ||
+        m.weightsFile.find("..") != std::string::npos) {
+        reader.problem("'weights' must be a file name inside the bundle");
+    }
+    const json input = doc.value("input", json::object());
+    m.inputSize = input.value("size", 299);
+    if (m.inputSize < 75 || m.inputSize > 1024)
+        reader.problem("input.size must be between 75 and 1024");
+    m.mean = triple(reader, input, "mean", m.mean);
+    m.std = triple(reader, input, "std", m.std);
+    for (float s : m.std) {
+        if (!(s > 0.0f))
+            reader.problem("input.std must be positive");
+    }
+    const json taxonomy = doc.value("taxonomy", json::object());
+    m.taxonomyVersion = taxonomy.value("version", "");
+    m.taxonomyDigest = taxonomy.value("digest", "");
+    if (m.taxonomyDigest.empty())
+        reader.problem("taxonomy.digest is missing");
+
+    const json classes = doc.value("classes", json::array());
+    if (!classes.is_array() || classes.empty())
+        reader.problem("'classes' must be a non-empty list");
+    std::set<std::string> seen;
+    for (const auto& c : classes) {
+        ModelClass mc;
+        if (c.is_string()) {
+            mc.node = c.get<std::string>();
+        } else if (c.is_object() && c.contains("node") && c["node"].is_string()) {
+            mc.node = c["node"].get<std::string>();
+            mc.residual = c.value("residual", false);
+            mc.images = c.value("images", std::int64_t{0});
+        } else {
+            reader.problem("every class needs a taxonomy 'node' id");
+            continue;
+        }
+        if (!seen.insert(mc.node + (mc.residual ? "*" : "")).second)
+            reader.problem("class '" + mc.node + "' is listed twice");
+        m.classes.push_back(mc);
+    }
+    m.trainingJson = doc.value("training", json::object()).dump();
+    m.metricsJson = doc.value("metrics", json::object()).dump();
+    reader.throwIfAny();
+    return m;
+}
+
+void writeManifest(const ModelManifest& m, const fs::path& dir) {
+    json classes = json::array();
+    for (const auto& c : m.classes) {
+        json entry = {{"node", c.node}};
+        if (c.residual)
+            entry["residual"] = true;
+        if (c.images > 0)
+            entry["images"] = c.images;
+        classes.push_back(entry);
+    }
+    const json doc = {
+        {"format", "dermreader-model"},
+        {"format_version", ModelManifest::kFormatVersion},
+        {"name", m.name},
+        {"description", m.description},
+        {"created", m.created},
+        {"architecture", m.architecture},
+        {"aux_logits", m.auxLogits},
+        {"input", {{"size", m.inputSize}, {"resize", "squash"}, {"mean", m.mean}, {"std", m.std}}},
+        {"taxonomy", {{"version", m.taxonomyVersion}, {"digest", m.taxonomyDigest}}},
+        {"classes", classes},
+        {"weights", m.weightsFile},
+        {"training", json::parse(m.trainingJson.empty() ? "{}" : m.trainingJson)},
+        {"metrics", json::parse(m.metricsJson.empty() ? "{}" : m.metricsJson)},
+    };
+    fs::create_directories(dir);
+    const fs::path temporary = dir / "manifest.json.partial";
+    {
+        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
+        out << doc.dump(1) << "\n";
+        if (!out)
+            throw ModelError("cannot write '" + temporary.string() + "'");
+    }
+    fs::rename(temporary, dir / "manifest.json");
+}
+
+}  // namespace dermreader::engine

@@ -1,0 +1,292 @@
+#include "dermreader/engine/Predictor.h"
+
+#include <algorithm>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "DeviceInfo.h"
+#include "InceptionV3.h"
+#include "dermreader/engine/Safetensors.h"
+#include "dermreader/engine/TorchImage.h"
+#include "dermreader/engine/TorchStateDict.h"
+
+namespace dermreader::engine {
+
+namespace F = torch::nn::functional;
+namespace tax = dermreader::taxonomy;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double millisecondsSince(Clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+}
+
+// Saliency runs at the image's own resolution, capped so huge photographs stay tractable;
+// the map is then scaled up to the full size.
+constexpr int kMaxSaliencySide = 1024;
+
+std::vector<double> toDoubles(const torch::Tensor& t) {
+    auto c = t.detach().to(torch::kCPU, torch::kFloat64).contiguous();
+    return {c.data_ptr<double>(), c.data_ptr<double>() + c.numel()};
+}
+
+// Scales a non-negative map to [0, 1] by its 99.5th percentile, so one hot pixel does not
+// wash out the rest of the map.
+std::vector<float> normaliseMap(const torch::Tensor& map) {
+    auto flat = map.detach().to(torch::kCPU, torch::kFloat32).flatten();
+    const auto sorted = std::get<0>(flat.sort());
+    const auto index =
+        std::min<int64_t>(flat.numel() - 1, static_cast<int64_t>(0.995 * flat.numel()));
+    float scale = sorted[index].item<float>();
+    if (!(scale > 0.0f))
+        scale = std::max(flat.max().item<float>(), 1e-12f);
+    flat = (flat / scale).clamp_(0.0f, 1.0f).contiguous();
+    return {flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel()};
+}
+
+}  // namespace
+
+std::optional<DevicePreference> parseDevicePreference(const std::string& text) {
+    if (text == "auto")
+        return DevicePreference::Auto;
+    if (text == "cpu")
+        return DevicePreference::Cpu;
+    if (text == "cuda")
+        return DevicePreference::Cuda;
+    return std::nullopt;
+}
+
+std::string toString(SaliencyMethod method) {
+    return method == SaliencyMethod::Gradient ? "gradient" : "gradcam";
+}
+
+struct Predictor::Impl {
+    ModelManifest manifest;
+    std::unique_ptr<tax::InferenceMap> inference;
+    InceptionV3 model{nullptr};
+    torch::Device device{torch::kCPU};
+    torch::ScalarType computeType = torch::kFloat32;
+    PredictorOptions options;
+    std::mutex mutex;  // one forward at a time: simple, and the model is not re-entrant on CUDA
+    Timing timing;
+    std::string deviceText;
+
+    torch::Tensor preprocess(const RgbImage& image) {
+        const auto start = Clock::now();
+        auto x = imageToTensor(image).to(device);
+        x = resizeAndNormalise(x, manifest.inputSize, manifest.mean, manifest.std);
+        timing.preprocessMs = millisecondsSince(start);
+        return x;
+    }
+
+    torch::Tensor prepareForModel(torch::Tensor x) const {
+        x = x.to(computeType);
+        if (device.is_cuda())
+            x = x.contiguous(at::MemoryFormat::ChannelsLast);
+        return x;
+    }
+
+    // Softmax over the training classes, averaged over test-time views when asked for.
+    torch::Tensor classProbabilities(const torch::Tensor& batch) {
+        torch::NoGradGuard noGrad;
+        const auto start = Clock::now();
+        const int64_t n = batch.size(0);
+        torch::Tensor input = options.testTimeAugmentation ? dihedralViews(batch) : batch;
+        auto logits = model->forward(prepareForModel(input)).logits.to(torch::kFloat32);
+        auto probabilities = torch::softmax(logits, 1);
+        if (options.testTimeAugmentation) {
+            // dihedralViews stacks view-major: [view0 of all images, view1 of all, ...].
+            probabilities = probabilities.view({8, n, -1}).mean(0);
+        }
+        timing.forwardMs = millisecondsSince(start);
+        return probabilities.to(torch::kCPU);
+    }
+
+    Prediction makePrediction(const std::vector<double>& classP) const {
+        Prediction p;
+        p.classProbabilities = classP;
+        p.nodeProbabilities = inference->nodeProbabilities(classP);
+        p.malignant = inference->malignantProbability(p.nodeProbabilities);
+        p.melanocyticMalignant =
+            inference->restrictedMalignantProbability(classP, tax::Lineage::Melanocytic);
+        p.epidermalMalignant =
+            inference->restrictedMalignantProbability(classP, tax::Lineage::Epidermal);
+        p.firstLevel = inference->firstLevel(p.nodeProbabilities);
+        p.secondLevel =
+            tax::InferenceMap::ranked(p.nodeProbabilities, inference->taxonomy().nodesAtDepth(1));
+        for (std::size_t k = 0; k < classP.size(); ++k) {
+            p.topClasses.push_back({inference->classNodes()[k], classP[k]});
+        }
+        std::stable_sort(
+            p.topClasses.begin(), p.topClasses.end(),
+            [](const auto& a, const auto& b) { return a.probability > b.probability; });
+        return p;
+    }
+
+    torch::Tensor stackPreprocessed(const std::vector<const RgbImage*>& images) {
+        std::vector<torch::Tensor> inputs;
+        for (const auto* image : images)
+            inputs.push_back(preprocess(*image));
+        return torch::cat(inputs, 0);
+    }
+};
+
+Predictor::Predictor(const std::filesystem::path& bundle, const tax::Taxonomy& taxonomy,
+                     const PredictorOptions& options)
+    : impl_(std::make_unique<Impl>()) {
+    auto& d = *impl_;
+    d.options = options;
+    d.manifest = readManifest(bundle);
+    d.manifest.requireTaxonomy(taxonomy);
+    d.inference = std::make_unique<tax::InferenceMap>(taxonomy, d.manifest.classNodes(taxonomy));
+
+    d.device = selectDevice(options.device, d.manifest.bundleDir.string());
+    if (d.device.is_cpu())
+        configureCpuThreads(options.cpuThreads);
+    d.deviceText = describeDevice(d.device);
+
+    d.model = InceptionV3(static_cast<int64_t>(d.manifest.classes.size()), d.manifest.auxLogits);
+    try {
+        const auto weights = SafetensorsFile::open(d.manifest.weightsPath());
+        loadStateDict(*d.model, weights);
+    } catch (const SafetensorsError& e) {
+        throw ModelError("model '" + d.manifest.bundleDir.string() + "': " + e.what());
+    }
+    d.model->eval();
+    // Inference only: gradients are wanted for the input pixels (saliency), never the weights.
+    for (auto& parameter : d.model->parameters())
+        parameter.set_requires_grad(false);
+    if (d.device.is_cuda()) {
+        d.model->to(d.device);
+        useChannelsLast(*d.model);
+        if (options.cudaBFloat16) {
+            d.computeType = torch::kBFloat16;
+            d.model->to(torch::kBFloat16);
+            d.deviceText += ", bf16";
+        }
+    }
+}
+
+Predictor::~Predictor() = default;
+
+const ModelManifest& Predictor::manifest() const {
+    return impl_->manifest;
+}
+const tax::InferenceMap& Predictor::inferenceMap() const {
+    return *impl_->inference;
+}
+std::string Predictor::deviceDescription() const {
+    return impl_->deviceText;
+}
+bool Predictor::usesCuda() const {
+    return impl_->device.is_cuda();
+}
+
+Predictor::Timing Predictor::lastTiming() const {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    return impl_->timing;
+}
+
+Prediction Predictor::predict(const RgbImage& image) {
+    return predictBatch({&image}).front();
+}
+
+std::vector<Prediction> Predictor::predictBatch(const std::vector<const RgbImage*>& images) {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (images.empty())
+        return {};
+    const auto probabilities = impl_->classProbabilities(impl_->stackPreprocessed(images));
+    std::vector<Prediction> out;
+    for (int64_t i = 0; i < probabilities.size(0); ++i) {
+        out.push_back(impl_->makePrediction(toDoubles(probabilities[i])));
+    }
+    return out;
+}
+
+std::vector<float> Predictor::embed(const RgbImage& image) {
+    return embedBatch({&image}).front();
+}
+
+std::vector<std::vector<float>> Predictor::embedBatch(const std::vector<const RgbImage*>& images) {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    if (images.empty())
+        return {};
+    torch::NoGradGuard noGrad;
+    auto& d = *impl_;
+    const auto pooled =
+        InceptionV3Impl::pool(d.model->features(d.prepareForModel(d.stackPreprocessed(images))))
+            .to(torch::kCPU, torch::kFloat32)
+            .contiguous();
+    std::vector<std::vector<float>> out;
+    for (int64_t i = 0; i < pooled.size(0); ++i) {
+        const float* row = pooled[i].data_ptr<float>();
+        out.emplace_back(row, row + pooled.size(1));
+    }
+    return out;
+}
+
+SaliencyMap Predictor::saliency(const RgbImage& image, SaliencyMethod method,
+                                std::optional<int> targetClass) {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    auto& d = *impl_;
+    const int classes = static_cast<int>(d.manifest.classes.size());
+    if (targetClass && (*targetClass < 0 || *targetClass >= classes)) {
+        throw std::invalid_argument("saliency: class " + std::to_string(*targetClass) +
+                                    " out of range");
+    }
+    torch::Tensor pixels = imageToTensor(image).to(d.device);
+    // Work at the image's resolution (capped), so the gradient lands on its pixels.
+    const int longSide = std::max(image.width, image.height);
+    if (longSide > kMaxSaliencySide) {
+        const double f = static_cast<double>(kMaxSaliencySide) / longSide;
+        pixels = F::interpolate(pixels, F::InterpolateFuncOptions()
+                                            .size(std::vector<int64_t>{
+                                                std::max<int64_t>(1, std::lround(image.height * f)),
+                                                std::max<int64_t>(1, std::lround(image.width * f))})
+                                            .mode(torch::kBilinear)
+                                            .align_corners(false)
+                                            .antialias(true));
+    }
+    pixels = pixels.detach().set_requires_grad(true);
+    const auto input = d.prepareForModel(
+        resizeAndNormalise(pixels, d.manifest.inputSize, d.manifest.mean, d.manifest.std));
+
+    torch::Tensor map;
+    int target = 0;
+    if (method == SaliencyMethod::Gradient) {
+        const auto logits = d.model->forward(input).logits.to(torch::kFloat32);
+        target = targetClass.value_or(static_cast<int>(logits.argmax(1).item<int64_t>()));
+        // The paper: the loss gradient at the input, L1 norm across RGB.
+        const auto loss = F::cross_entropy(
+            logits, torch::tensor({int64_t{target}}, torch::TensorOptions().device(d.device)));
+        loss.backward();
+        map = pixels.grad().abs().sum(1, /*keepdim=*/true);
+    } else {
+        auto features = d.model->features(input);
+        features.retain_grad();
+        const auto logits = d.model->classify(InceptionV3Impl::pool(features)).to(torch::kFloat32);
+        target = targetClass.value_or(static_cast<int>(logits.argmax(1).item<int64_t>()));
+        logits[0][target].backward();
+        const auto weights = features.grad().to(torch::kFloat32).mean({2, 3}, /*keepdim=*/true);
+        map =
+            torch::relu((weights * features.detach().to(torch::kFloat32)).sum(1, /*keepdim=*/true));
+    }
+    map = F::interpolate(map.detach().to(torch::kFloat32),
+                         F::InterpolateFuncOptions()
+                             .size(std::vector<int64_t>{image.height, image.width})
+                             .mode(torch::kBilinear)
+                             .align_corners(false));
+
+    SaliencyMap result;
+    result.width = image.width;
+    result.height = image.height;
+    result.method = method;
+    result.targetClass = target;
+    result.values = normaliseMap(map);
+    return result;
+}
+
+}  // namespace dermreader::engine

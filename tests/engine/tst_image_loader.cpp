@@ -1,0 +1,325 @@
+// Image input: every supported format read back to the same pixels, EXIF orientation, grey and
+// alpha, DICOM files made with DCMTK, and every kind of bad file refused by name.
+#include <QtTest>
+
+#include <QTemporaryDir>
+#include <fstream>
+
+#include <dcmtk/dcmdata/dcdeftag.h>
+#include <dcmtk/dcmdata/dcfilefo.h>
+#include <dcmtk/dcmdata/dcrleerg.h>
+#include <dcmtk/dcmdata/dcuid.h>
+#include <dcmtk/dcmjpeg/djencode.h>
+#include <dcmtk/dcmjpeg/djrploss.h>
+#include <opencv2/core.hpp>
+#include <opencv2/imgcodecs.hpp>
+
+#include "dermreader/engine/ImageLoader.h"
+
+using namespace dermreader::engine;
+namespace fs = std::filesystem;
+
+namespace {
+
+// A colourful test card: distinct R, G, B ramps so any channel swap or flip shows.
+cv::Mat testCardBgr(int width = 64, int height = 48) {
+    cv::Mat m(height, width, CV_8UC3);
+    for (int y = 0; y < height; ++y) {
+        for (int x = 0; x < width; ++x) {
+            m.at<cv::Vec3b>(y, x) =
+                cv::Vec3b(static_cast<uchar>(40 + y * 3), static_cast<uchar>(200 - x * 2),
+                          static_cast<uchar>(x * 4 % 256));
+        }
+    }
+    return m;
+}
+
+// Mean absolute difference between a loaded image and a BGR matrix.
+double meanDifference(const RgbImage& image, const cv::Mat& bgr) {
+    if (image.width != bgr.cols || image.height != bgr.rows)
+        return 1e9;
+    double total = 0;
+    for (int y = 0; y < bgr.rows; ++y) {
+        for (int x = 0; x < bgr.cols; ++x) {
+            const auto& p = bgr.at<cv::Vec3b>(y, x);
+            const auto* q = &image.pixels[(static_cast<std::size_t>(y) * image.width + x) * 3];
+            total += std::abs(q[0] - p[2]) + std::abs(q[1] - p[1]) + std::abs(q[2] - p[0]);
+        }
+    }
+    return total / (3.0 * bgr.total());
+}
+
+void writeBytes(const fs::path& path, const std::string& bytes) {
+    std::ofstream(path, std::ios::binary) << bytes;
+}
+
+std::string readBytes(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+QString loadError(const fs::path& path, const ImageLoadOptions& options = {}) {
+    try {
+        loadImage(path, options);
+    } catch (const ImageError& e) {
+        return e.what();
+    }
+    return {};
+}
+
+// A minimal EXIF APP1 segment with only the orientation tag.
+std::string exifOrientationSegment(std::uint16_t orientation) {
+    std::string tiff = std::string("II*\0", 4) + std::string("\x08\0\0\0", 4);  // header, IFD at 8
+    tiff += std::string("\x01\0", 2);                                           // 1 entry
+    tiff += std::string("\x12\x01\x03\0\x01\0\0\0", 8);                         // 0x0112 SHORT x1
+    tiff += static_cast<char>(orientation);
+    tiff += std::string("\0\0\0", 3);
+    tiff += std::string("\0\0\0\0", 4);  // no next IFD
+    const std::string payload = std::string("Exif\0\0", 6) + tiff;
+    const std::size_t length = payload.size() + 2;
+    return std::string("\xFF\xE1", 2) + static_cast<char>(length >> 8) +
+           static_cast<char>(length & 0xff) + payload;
+}
+
+struct DicomSpec {
+    const char* sopClass;
+    bool colour = true;
+    E_TransferSyntax syntax = EXS_LittleEndianExplicit;
+    const char* modality = nullptr;
+};
+
+void writeDicom(const fs::path& path, const cv::Mat& bgr, const DicomSpec& spec) {
+    DcmFileFormat file;
+    DcmDataset* d = file.getDataset();
+    char uid[100];
+    d->putAndInsertString(DCM_SOPClassUID, spec.sopClass);
+    d->putAndInsertString(DCM_SOPInstanceUID,
+                          dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT));
+    d->putAndInsertString(DCM_StudyInstanceUID,
+                          dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT));
+    d->putAndInsertString(DCM_SeriesInstanceUID,
+                          dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT));
+    d->putAndInsertString(DCM_PatientName, "Test^Patient");
+    d->putAndInsertString(DCM_PatientID, "P123");
+    d->putAndInsertString(DCM_StudyDate, "20261127");
+    if (spec.modality)
+        d->putAndInsertString(DCM_Modality, spec.modality);
+    d->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(bgr.rows));
+    d->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(bgr.cols));
+    d->putAndInsertUint16(DCM_BitsAllocated, 8);
+    d->putAndInsertUint16(DCM_BitsStored, 8);
+    d->putAndInsertUint16(DCM_HighBit, 7);
+    d->putAndInsertUint16(DCM_PixelRepresentation, 0);
+    std::vector<Uint8> pixels;
+    for (int y = 0; y < bgr.rows; ++y) {
+        for (int x = 0; x < bgr.cols; ++x) {
+            const auto& p = bgr.at<cv::Vec3b>(y, x);
+            if (spec.colour) {
+                pixels.insert(pixels.end(), {p[2], p[1], p[0]});
+            } else {
+                pixels.push_back(p[1]);
+            }
+        }
+    }
+    d->putAndInsertUint16(DCM_SamplesPerPixel, spec.colour ? 3 : 1);
+    d->putAndInsertString(DCM_PhotometricInterpretation, spec.colour ? "RGB" : "MONOCHROME2");
+    if (spec.colour)
+        d->putAndInsertUint16(DCM_PlanarConfiguration, 0);
+    d->putAndInsertUint8Array(DCM_PixelData, pixels.data(),
+                              static_cast<unsigned long>(pixels.size()));
+    if (spec.syntax != EXS_LittleEndianExplicit) {
+        DJ_RPLossy lossy(95);
+        const OFCondition c = d->chooseRepresentation(
+            spec.syntax, spec.syntax == EXS_JPEGProcess1 ? &lossy : nullptr);
+        if (c.bad())
+            throw std::runtime_error(std::string("DICOM encode: ") + c.text());
+    }
+    const OFCondition saved = file.saveFile(path.c_str(), spec.syntax);
+    if (saved.bad())
+        throw std::runtime_error(std::string("DICOM save: ") + saved.text());
+}
+
+}  // namespace
+
+class TestImageLoader : public QObject {
+    Q_OBJECT
+
+  private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        DJEncoderRegistration::registerCodecs();
+        DcmRLEEncoderRegistration::registerCodecs();
+    }
+
+    void readsEveryFormat_data() {
+        QTest::addColumn<QString>("file");
+        QTest::addColumn<double>("tolerance");
+        QTest::newRow("jpeg") << "card.jpg" << 4.0;
+        QTest::newRow("png") << "card.png" << 0.0;
+        QTest::newRow("tiff") << "card.tif" << 0.0;
+        QTest::newRow("bmp") << "card.bmp" << 0.0;
+        QTest::newRow("webp lossless") << "card.webp" << 0.0;
+    }
+
+    void readsEveryFormat() {
+        QFETCH(QString, file);
+        QFETCH(double, tolerance);
+        const fs::path path = fs::path(dir_.path().toStdString()) / file.toStdString();
+        const cv::Mat card = testCardBgr();
+        std::vector<int> params;
+        if (file.endsWith(".webp"))
+            params = {cv::IMWRITE_WEBP_QUALITY, 101};
+        if (file.endsWith(".jpg"))
+            params = {cv::IMWRITE_JPEG_QUALITY, 98};
+        QVERIFY(cv::imwrite(path.string(), card, params));
+        const auto loaded = loadImage(path);
+        QVERIFY2(meanDifference(loaded.image, card) <= tolerance,
+                 qPrintable(QString::number(meanDifference(loaded.image, card))));
+        QCOMPARE(loaded.info.sourceBitDepth, 8);
+        QCOMPARE(peekImageHeader(path)->width, 64);
+    }
+
+    void sixteenBitGreyAndAlpha() {
+        const fs::path root = dir_.path().toStdString();
+        cv::Mat card16;
+        testCardBgr().convertTo(card16, CV_16UC3, 257.0);
+        QVERIFY(cv::imwrite((root / "card16.png").string(), card16));
+        const auto deep = loadImage(root / "card16.png");
+        QCOMPARE(deep.info.sourceBitDepth, 16);
+        QCOMPARE(meanDifference(deep.image, testCardBgr()), 0.0);
+
+        cv::Mat grey(10, 12, CV_8UC1, cv::Scalar(77));
+        QVERIFY(cv::imwrite((root / "grey.png").string(), grey));
+        const auto g = loadImage(root / "grey.png");
+        QCOMPARE(g.info.sourceChannels, 1);
+        QCOMPARE(static_cast<int>(g.image.pixels[0]), 77);
+        QCOMPARE(static_cast<int>(g.image.pixels[2]), 77);
+
+        cv::Mat alpha(4, 4, CV_8UC4, cv::Scalar(0, 0, 255, 255));  // opaque red
+        alpha.at<cv::Vec4b>(0, 0) = cv::Vec4b(0, 0, 255, 0);       // transparent
+        QVERIFY(cv::imwrite((root / "alpha.png").string(), alpha));
+        const auto a = loadImage(root / "alpha.png");
+        QCOMPARE(a.info.sourceChannels, 4);
+        QCOMPARE(std::vector<int>(a.image.pixels.begin(), a.image.pixels.begin() + 3),
+                 (std::vector<int>{255, 255, 255}));
+        QCOMPARE(std::vector<int>(a.image.pixels.begin() + 3, a.image.pixels.begin() + 6),
+                 (std::vector<int>{255, 0, 0}));
+    }
+
+    void honoursExifOrientation() {
+        const fs::path root = dir_.path().toStdString();
+        cv::Mat halves(20, 40, CV_8UC3, cv::Scalar(0, 0, 255));        // red
+        halves(cv::Rect(20, 0, 20, 20)).setTo(cv::Scalar(255, 0, 0));  // right half blue
+        QVERIFY(cv::imwrite((root / "plain.jpg").string(), halves));
+        std::string bytes = readBytes(root / "plain.jpg");
+        bytes.insert(2, exifOrientationSegment(6));  // 6: rotate 90 degrees clockwise to view
+        writeBytes(root / "rotated.jpg", bytes);
+        const auto loaded = loadImage(root / "rotated.jpg");
+        QCOMPARE(loaded.image.width, 20);
+        QCOMPARE(loaded.image.height, 40);
+        const auto* top = &loaded.image.pixels[(5 * 20 + 10) * 3];
+        const auto* bottom = &loaded.image.pixels[(35 * 20 + 10) * 3];
+        QVERIFY(top[0] > 200 && top[2] < 60);  // the left (red) half is now on top
+        QVERIFY(bottom[2] > 200 && bottom[0] < 60);
+    }
+
+    void readsDicom_data() {
+        QTest::addColumn<QString>("sopClass");
+        QTest::addColumn<bool>("colour");
+        QTest::addColumn<int>("syntax");
+        QTest::addColumn<double>("tolerance");
+        QTest::addColumn<QString>("modality");
+        QTest::newRow("VL photographic, JPEG baseline")
+            << UID_VLPhotographicImageStorage << true << static_cast<int>(EXS_JPEGProcess1) << 6.0
+            << "clinical";
+        QTest::newRow("secondary capture, uncompressed")
+            << UID_SecondaryCaptureImageStorage << true
+            << static_cast<int>(EXS_LittleEndianExplicit) << 0.0 << "unknown";
+        QTest::newRow("dermoscopic photography, RLE")
+            << "1.2.840.10008.5.1.4.1.1.77.1.7" << true << static_cast<int>(EXS_RLELossless) << 0.0
+            << "dermoscopic";
+        QTest::newRow("monochrome secondary capture")
+            << UID_SecondaryCaptureImageStorage << false
+            << static_cast<int>(EXS_LittleEndianExplicit) << 0.0 << "unknown";
+    }
+
+    void readsDicom() {
+        QFETCH(QString, sopClass);
+        QFETCH(bool, colour);
+        QFETCH(int, syntax);
+        QFETCH(double, tolerance);
+        QFETCH(QString, modality);
+        const fs::path path = fs::path(dir_.path().toStdString()) / "image.dcm";
+        const cv::Mat card = testCardBgr();
+        const std::string uid = sopClass.toStdString();
+        writeDicom(path, card, {uid.c_str(), colour, static_cast<E_TransferSyntax>(syntax)});
+        const auto loaded = loadImage(path);
+        QCOMPARE(loaded.info.format, std::string("DICOM"));
+        QCOMPARE(QString::fromStdString(toString(loaded.info.modality)), modality);
+        QCOMPARE(loaded.info.tags.at("PatientName"), std::string("Test^Patient"));
+        QCOMPARE(loaded.info.tags.at("StudyDate"), std::string("20261127"));
+        if (colour) {
+            QVERIFY2(meanDifference(loaded.image, card) <= tolerance,
+                     qPrintable(QString::number(meanDifference(loaded.image, card))));
+        } else {
+            QCOMPARE(loaded.info.sourceChannels, 1);
+            // The card's green ramp went in as grey; min-max windowing stretches it to 0..255.
+            QCOMPARE(static_cast<int>(loaded.image.pixels[0]), 255);  // x = 0 is the brightest
+            QCOMPARE(loaded.image.pixels[0], loaded.image.pixels[1]);
+        }
+    }
+
+    void dicomModalityTagDecidesForSecondaryCapture() {
+        const fs::path path = fs::path(dir_.path().toStdString()) / "dms.dcm";
+        writeDicom(path, testCardBgr(),
+                   {UID_SecondaryCaptureImageStorage, true, EXS_LittleEndianExplicit, "DMS"});
+        QCOMPARE(toString(loadImage(path).info.modality), std::string("dermoscopic"));
+    }
+
+    void refusesBadFiles() {
+        const fs::path root = dir_.path().toStdString();
+        QVERIFY(cv::imwrite((root / "good.jpg").string(), testCardBgr()));
+        QVERIFY(cv::imwrite((root / "good.png").string(), testCardBgr()));
+        const std::string jpeg = readBytes(root / "good.jpg"), png = readBytes(root / "good.png");
+
+        writeBytes(root / "empty.jpg", "");
+        writeBytes(root / "notes.jpg", "these are not pixels\n");
+        writeBytes(root / "half.jpg", jpeg.substr(0, jpeg.size() / 2));
+        writeBytes(root / "half.png", png.substr(0, png.size() / 2));
+        writeBytes(root / "scrambled.jpg", jpeg.substr(0, 3) + std::string(200, '\x01'));
+        // A PNG whose header claims 100000 x 100000 pixels: must be refused before decoding.
+        std::string bomb = png;
+        const char huge[] = {0x00, 0x01, static_cast<char>(0x86), static_cast<char>(0xA0)};
+        bomb.replace(16, 4, huge, 4);
+        bomb.replace(20, 4, huge, 4);
+        writeBytes(root / "bomb.png", bomb);
+        writeBytes(root / "fake.dcm", std::string(128, '\0') + "DICM" + std::string(64, '\x7f'));
+        fs::create_directories(root / "folder.png");
+
+        auto expect = [&](const char* file, const char* text,
+                          const ImageLoadOptions& options = {}) {
+            const QString error = loadError(root / file, options);
+            QVERIFY2(error.contains(QString::fromStdString((root / file).string())),
+                     qPrintable(error));
+            QVERIFY2(error.contains(text), qPrintable(error));
+        };
+        expect("missing.jpg", "does not exist");
+        expect("folder.png", "is not a regular file");
+        expect("empty.jpg", "is empty (0 bytes)");
+        expect("notes.jpg", "is not a supported image");
+        expect("half.jpg", "is truncated");
+        expect("half.png", "truncated");
+        expect("scrambled.jpg", "corrupt or truncated JPEG header");
+        expect("bomb.png", "is 100000 x 100000 pixels, more than the limit");
+        expect("fake.dcm", "cannot be parsed");
+        ImageLoadOptions tiny;
+        tiny.maxPixels = 100;
+        expect("good.png", "refused before decoding", tiny);
+    }
+
+  private:
+    QTemporaryDir dir_;
+};
+
+QTEST_APPLESS_MAIN(TestImageLoader)
+#include "tst_image_loader.moc"

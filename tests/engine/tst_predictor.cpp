@@ -1,0 +1,287 @@
+// The predictor on freshly initialised bundles: outputs obey the taxonomy's rules, batches and
+// threads agree, saliency maps are sane and follow the weights, bad bundles are clear errors.
+#include <QtTest>
+
+#include <QTemporaryDir>
+#include <cmath>
+#include <filesystem>
+#include <fstream>
+#include <functional>
+#include <future>
+
+#include "dermreader/engine/ModelFactory.h"
+#include "dermreader/engine/Predictor.h"
+#include "dermreader/engine/Safetensors.h"
+
+using namespace dermreader::engine;
+namespace tax = dermreader::taxonomy;
+namespace fs = std::filesystem;
+
+namespace {
+
+const tax::Taxonomy& taxonomy() {
+    return tax::Taxonomy::builtin();
+}
+
+ModelManifest testManifest() {
+    ModelManifest m;
+    m.name = "test model";
+    for (const char* node : {"nevus", "melanoma", "seborrheic_keratosis", "basal_cell_carcinoma",
+                             "dermatofibroma", "psoriasis"}) {
+        m.classes.push_back({node, false, 10});
+    }
+    m.taxonomyVersion = taxonomy().version();
+    m.taxonomyDigest = taxonomy().digest();
+    return m;
+}
+
+// A lesion-like picture: a dark disc off centre on skin-coloured, graded background.
+RgbImage syntheticLesion(int width, int height, int seed = 0) {
+    RgbImage image = RgbImage::filled(width, height, 0, 0, 0);
+    for (int y = 0; y < height; ++y) {
+        for (int x = 0; x < width; ++x) {
+            const double dx = x - width * (0.4 + 0.05 * seed), dy = y - height * 0.55;
+            const bool inside = dx * dx + dy * dy < std::pow(std::min(width, height) * 0.25, 2);
+            auto* p = &image.pixels[(static_cast<std::size_t>(y) * width + x) * 3];
+            p[0] = static_cast<std::uint8_t>(inside ? 90 : 200 + 40 * x / width);
+            p[1] = static_cast<std::uint8_t>(inside ? 50 : 150 + 30 * y / height);
+            p[2] = static_cast<std::uint8_t>(inside ? 40 : 130);
+        }
+    }
+    return image;
+}
+
+double sum(const std::vector<tax::NodeProbability>& v) {
+    double s = 0;
+    for (const auto& p : v)
+        s += p.probability;
+    return s;
+}
+
+QString errorOf(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return {};
+}
+
+}  // namespace
+
+class TestPredictor : public QObject {
+    Q_OBJECT
+
+  private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        bundle_ = fs::path(dir_.path().toStdString()) / "model";
+        createInitialBundle(bundle_, testManifest(), 1);
+        other_ = fs::path(dir_.path().toStdString()) / "other";
+        createInitialBundle(other_, testManifest(), 2);
+        PredictorOptions options;
+        options.device = DevicePreference::Cpu;
+        predictor_ = std::make_unique<Predictor>(bundle_, taxonomy(), options);
+    }
+
+    void describesItsDeviceAndModel() {
+        QVERIFY(QString::fromStdString(predictor_->deviceDescription()).startsWith("CPU: "));
+        QCOMPARE(predictor_->manifest().name, std::string("test model"));
+        QCOMPARE(predictor_->manifest().classes.size(), std::size_t(6));
+    }
+
+    void probabilitiesFollowTheTaxonomy() {
+        const auto p = predictor_->predict(syntheticLesion(200, 150));
+        double classSum = 0;
+        for (double c : p.classProbabilities)
+            classSum += c;
+        QVERIFY(std::abs(classSum - 1.0) < 1e-5);
+        QVERIFY(std::abs(sum(p.firstLevel) - 1.0) < 1e-5);
+        QVERIFY(std::abs(sum(p.secondLevel) - 1.0) < 1e-5);
+        // P(malignant) = P(melanoma) + P(basal cell carcinoma).
+        QVERIFY(std::abs(p.malignant - (p.classProbabilities[1] + p.classProbabilities[3])) < 1e-9);
+        QVERIFY(p.melanocyticMalignant && p.epidermalMalignant);
+        QVERIFY(std::abs(*p.melanocyticMalignant -
+                         p.classProbabilities[1] /
+                             (p.classProbabilities[0] + p.classProbabilities[1])) < 1e-9);
+        QCOMPARE(p.topClasses.size(), std::size_t(6));
+        QVERIFY(p.topClasses[0].probability >= p.topClasses[5].probability);
+        QCOMPARE(p.nodeProbabilities.size(), taxonomy().size());
+    }
+
+    void batchMatchesSingleImages() {
+        const auto a = syntheticLesion(200, 150, 0), b = syntheticLesion(320, 240, 2);
+        const auto batch = predictor_->predictBatch({&a, &b});
+        const auto single = predictor_->predict(b);
+        for (std::size_t k = 0; k < single.classProbabilities.size(); ++k) {
+            QVERIFY(std::abs(batch[1].classProbabilities[k] - single.classProbabilities[k]) < 1e-5);
+        }
+    }
+
+    void testTimeAugmentationAveragesViews() {
+        PredictorOptions options;
+        options.device = DevicePreference::Cpu;
+        options.testTimeAugmentation = true;
+        Predictor tta(bundle_, taxonomy(), options);
+        const auto image = syntheticLesion(200, 150, 1);
+        const auto withTta = tta.predict(image);
+        const auto without = predictor_->predict(image);
+        double s = 0, difference = 0;
+        for (std::size_t k = 0; k < withTta.classProbabilities.size(); ++k) {
+            s += withTta.classProbabilities[k];
+            difference += std::abs(withTta.classProbabilities[k] - without.classProbabilities[k]);
+        }
+        QVERIFY(std::abs(s - 1.0) < 1e-5);
+        QVERIFY(difference > 1e-6);
+    }
+
+    void concurrentUseGivesSerialResults() {
+        const auto a = syntheticLesion(160, 120, 0), b = syntheticLesion(160, 120, 3);
+        const auto expectedA = predictor_->predict(a).malignant,
+                   expectedB = predictor_->predict(b).malignant;
+        auto run = [&](const RgbImage& image) {
+            std::vector<double> out;
+            for (int i = 0; i < 3; ++i)
+                out.push_back(predictor_->predict(image).malignant);
+            return out;
+        };
+        auto fa = std::async(std::launch::async, run, std::cref(a));
+        auto fb = std::async(std::launch::async, run, std::cref(b));
+        for (double v : fa.get())
+            QVERIFY(std::abs(v - expectedA) < 1e-9);
+        for (double v : fb.get())
+            QVERIFY(std::abs(v - expectedB) < 1e-9);
+    }
+
+    void embeddingIsTheLastHiddenLayer() {
+        const auto e = predictor_->embed(syntheticLesion(200, 150));
+        QCOMPARE(e.size(), std::size_t(2048));
+        for (float v : e)
+            QVERIFY(std::isfinite(v) && v >= 0.0f);  // after ReLU and pooling
+    }
+
+    void saliencyMapsAreSaneAndFollowTheWeights_data() {
+        QTest::addColumn<int>("method");
+        QTest::newRow("gradient") << static_cast<int>(SaliencyMethod::Gradient);
+        QTest::newRow("gradcam") << static_cast<int>(SaliencyMethod::GradCam);
+    }
+
+    void saliencyMapsAreSaneAndFollowTheWeights() {
+        QFETCH(int, method);
+        const auto m = static_cast<SaliencyMethod>(method);
+        const auto image = syntheticLesion(240, 180, 1);
+        const auto map = predictor_->saliency(image, m);
+        QCOMPARE(map.width, 240);
+        QCOMPARE(map.height, 180);
+        QCOMPARE(map.values.size(), std::size_t(240 * 180));
+        float maxValue = 0;
+        for (float v : map.values) {
+            QVERIFY(std::isfinite(v) && v >= 0.0f && v <= 1.0f);
+            maxValue = std::max(maxValue, v);
+        }
+        QVERIFY(maxValue > 0.5f);
+        const auto probabilities = predictor_->predict(image).classProbabilities;
+        const auto mostProbable = std::max_element(probabilities.begin(), probabilities.end());
+        QCOMPARE(map.targetClass, static_cast<int>(mostProbable - probabilities.begin()));
+
+        // Adebayo et al.'s sanity check: other weights, a different map.
+        PredictorOptions options;
+        options.device = DevicePreference::Cpu;
+        Predictor other(other_, taxonomy(), options);
+        const auto otherMap = other.saliency(image, m, map.targetClass);
+        double difference = 0;
+        for (std::size_t i = 0; i < map.values.size(); ++i)
+            difference += std::abs(map.values[i] - otherMap.values[i]);
+        QVERIFY2(difference / map.values.size() > 0.01,
+                 qPrintable(QString::number(difference / map.values.size())));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, predictor_->saliency(image, m, 99));
+    }
+
+    void badBundlesAreClearErrors() {
+        const fs::path root = dir_.path().toStdString();
+        QVERIFY(
+            errorOf([&] { Predictor(root / "nothing", taxonomy()); }).contains("does not exist"));
+
+        // Mismatched taxonomy.
+        const fs::path wrongTaxonomy = root / "wrong-taxonomy";
+        fs::copy(bundle_, wrongTaxonomy);
+        {
+            auto m = readManifest(wrongTaxonomy);
+            m.taxonomyDigest = "sha256:0000";
+            writeManifest(m, wrongTaxonomy);
+        }
+        const QString taxonomyError = errorOf([&] { Predictor(wrongTaxonomy, taxonomy()); });
+        QVERIFY2(taxonomyError.contains("was trained with taxonomy") &&
+                     taxonomyError.contains("sha256:0000"),
+                 qPrintable(taxonomyError));
+
+        // Manifest with one class more than the weights: wrong shapes, named.
+        const fs::path wrongShape = root / "wrong-shape";
+        fs::copy(bundle_, wrongShape);
+        {
+            auto m = readManifest(wrongShape);
+            m.classes.push_back({"vitiligo", false, 0});
+            writeManifest(m, wrongShape);
+        }
+        const QString shapeError = errorOf([&] { Predictor(wrongShape, taxonomy()); });
+        QVERIFY2(shapeError.contains("fc.weight is [6, 2048] in the file, [7, 2048] in the model"),
+                 qPrintable(shapeError));
+
+        // Truncated weights.
+        const fs::path truncated = root / "truncated";
+        fs::copy(bundle_, truncated);
+        fs::resize_file(truncated / "weights.safetensors",
+                        fs::file_size(truncated / "weights.safetensors") / 2);
+        const QString truncatedError = errorOf([&] { Predictor(truncated, taxonomy()); });
+        QVERIFY2(
+            truncatedError.contains("truncated") && truncatedError.contains("weights.safetensors"),
+            qPrintable(truncatedError));
+
+        // Missing tensors.
+        const fs::path missing = root / "missing";
+        fs::create_directories(missing);
+        fs::copy(bundle_ / "manifest.json", missing / "manifest.json");
+        {
+            const auto full = SafetensorsFile::open(bundle_ / "weights.safetensors");
+            std::vector<TensorToWrite> kept;
+            for (const auto& t : full.tensors()) {
+                if (t.name != "fc.bias" && t.name != "Mixed_7c.branch_pool.bn.running_var") {
+                    kept.push_back({t.name, t.dtype, t.shape, full.data(t)});
+                }
+            }
+            writeSafetensors(missing / "weights.safetensors", kept);
+        }
+        const QString missingError = errorOf([&] { Predictor(missing, taxonomy()); });
+        QVERIFY2(missingError.contains("2 tensors missing from the file") &&
+                     missingError.contains("fc.bias"),
+                 qPrintable(missingError));
+
+        // Not a bundle at all / broken manifest / unknown class.
+        const fs::path junk = root / "junk";
+        fs::create_directories(junk);
+        std::ofstream(junk / "manifest.json") << "{ not json";
+        QVERIFY(errorOf([&] { readManifest(junk); }).contains("is not valid JSON"));
+        std::ofstream(junk / "manifest.json")
+            << R"({"format": "dermreader-model", "format_version": 1,
+            "architecture": "resnet50", "classes": ["nevus", "no_such_disease"], "taxonomy": {}})";
+        const QString manifestError = errorOf([&] { readManifest(junk); });
+        QVERIFY2(manifestError.contains("architecture 'resnet50' is not supported") &&
+                     manifestError.contains("taxonomy.digest is missing"),
+                 qPrintable(manifestError));
+
+        if (!predictor_->usesCuda()) {
+            PredictorOptions cuda;
+            cuda.device = DevicePreference::Cuda;
+            QVERIFY(
+                errorOf([&] { Predictor(bundle_, taxonomy(), cuda); }).contains("no CUDA device"));
+        }
+    }
+
+  private:
+    QTemporaryDir dir_;
+    fs::path bundle_, other_;
+    std::unique_ptr<Predictor> predictor_;
+};
+
+QTEST_APPLESS_MAIN(TestPredictor)
+#include "tst_predictor.moc"
