@@ -102,28 +102,21 @@ LoadedImage decodeWithOpenCv(const fs::path& path, Format format, const Bytes& b
 
 }  // namespace
 
-std::string toString(ImageModality modality) {
-    switch (modality) {
-        case ImageModality::Clinical:
-            return "clinical";
-        case ImageModality::Dermoscopic:
-            return "dermoscopic";
-        default:
-            return "unknown";
+void saveImage(const RgbImage& image, const fs::path& path) {
+    if (image.empty())
+        throw ImageError("cannot save an empty image to '" + path.string() + "'");
+    cv::Mat rgb(image.height, image.width, CV_8UC3, const_cast<std::uint8_t*>(image.pixels.data()));
+    cv::Mat bgr;
+    cv::cvtColor(rgb, bgr, cv::COLOR_RGB2BGR);
+    bool ok = false;
+    try {
+        ok = cv::imwrite(path.string(), bgr);
+    } catch (const cv::Exception& e) {
+        throw ImageError("cannot save image '" + path.string() + "': " + e.err);
     }
-}
-
-RgbImage RgbImage::filled(int width, int height, std::uint8_t r, std::uint8_t g, std::uint8_t b) {
-    RgbImage image;
-    image.width = width;
-    image.height = height;
-    image.pixels.resize(static_cast<std::size_t>(width) * height * 3);
-    for (std::size_t i = 0; i < image.pixels.size(); i += 3) {
-        image.pixels[i] = r;
-        image.pixels[i + 1] = g;
-        image.pixels[i + 2] = b;
-    }
-    return image;
+    if (!ok)
+        throw ImageError("cannot save image '" + path.string() +
+                         "' (unknown extension or unwritable folder)");
 }
 
 std::optional<ImageHeader> peekImageHeader(const fs::path& path) {

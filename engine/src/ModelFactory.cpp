@@ -82,6 +82,9 @@ ImportReport importImageNetWeights(const std::filesystem::path& checkpoint, Chec
     initialiseLikeTorchvision(*model);
     StateDictLoadOptions options;
     options.allowMissing = true;  // checked below: only the aux head may be absent
+    // The classifiers are replaced anyway; skipping them also accepts checkpoints whose
+    // classifier has another number of classes.
+    options.skipPrefixes = {"fc.", "AuxLogits.fc."};
     auto loaded = loadStateDict(*model, file, options);
     std::vector<std::string> missingBackbone;
     for (const auto& name : loaded.missing) {

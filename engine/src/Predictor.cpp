@@ -37,10 +37,9 @@ std::vector<double> toDoubles(const torch::Tensor& t) {
 // wash out the rest of the map.
 std::vector<float> normaliseMap(const torch::Tensor& map) {
     auto flat = map.detach().to(torch::kCPU, torch::kFloat32).flatten();
-    const auto sorted = std::get<0>(flat.sort());
-    const auto index =
-        std::min<int64_t>(flat.numel() - 1, static_cast<int64_t>(0.995 * flat.numel()));
-    float scale = sorted[index].item<float>();
+    // kthvalue is linear time; a full sort of a megapixel map costs more than the backward pass.
+    const auto k = std::clamp<int64_t>(static_cast<int64_t>(0.995 * flat.numel()), 1, flat.numel());
+    float scale = std::get<0>(flat.kthvalue(k)).item<float>();
     if (!(scale > 0.0f))
         scale = std::max(flat.max().item<float>(), 1e-12f);
     flat = (flat / scale).clamp_(0.0f, 1.0f).contiguous();
@@ -274,11 +273,13 @@ SaliencyMap Predictor::saliency(const RgbImage& image, SaliencyMethod method,
         map =
             torch::relu((weights * features.detach().to(torch::kFloat32)).sum(1, /*keepdim=*/true));
     }
-    map = F::interpolate(map.detach().to(torch::kFloat32),
-                         F::InterpolateFuncOptions()
-                             .size(std::vector<int64_t>{image.height, image.width})
-                             .mode(torch::kBilinear)
-                             .align_corners(false));
+    map = map.detach().to(torch::kFloat32);
+    if (map.size(2) != image.height || map.size(3) != image.width) {
+        map = F::interpolate(map, F::InterpolateFuncOptions()
+                                      .size(std::vector<int64_t>{image.height, image.width})
+                                      .mode(torch::kBilinear)
+                                      .align_corners(false));
+    }
 
     SaliencyMap result;
     result.width = image.width;

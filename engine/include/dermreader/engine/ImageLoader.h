@@ -21,6 +21,9 @@ struct ImageLoadOptions {
 
 LoadedImage loadImage(const std::filesystem::path& path, const ImageLoadOptions& options = {});
 
+// Writes PNG, JPEG, TIFF, BMP or WebP by the file's extension; throws ImageError.
+void saveImage(const RgbImage& image, const std::filesystem::path& path);
+
 struct ImageHeader {
     std::string format;
     int width = 0, height = 0;

@@ -1,0 +1,395 @@
+#include "EngineCommands.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <iomanip>
+#include <iostream>
+#include <numeric>
+
+#include <nlohmann/json.hpp>
+
+#include "DataSources.h"
+#include "ProgressBar.h"
+#include "dermreader/engine/ModelFactory.h"
+#include "dermreader/engine/Predictor.h"
+#include "dermreader/engine/Resources.h"
+#include "dermreader/engine/SaliencyRender.h"
+#include "dermreader/taxonomy/Partition.h"
+#ifdef DERMREADER_HAVE_IMAGE_IO
+#include "dermreader/engine/ImageLoader.h"
+#endif
+
+namespace dermtool {
+namespace fs = std::filesystem;
+namespace eng = dermreader::engine;
+namespace tax = dermreader::taxonomy;
+using nlohmann::json;
+
+namespace {
+
+struct ModelOptions {
+    std::string model;
+    std::string device = "auto";
+    bool tta = false;
+    bool bf16 = false;
+    int threads = 0;
+
+    void addTo(CLI::App& cmd) {
+        cmd.add_option("--model", model,
+                       "Model bundle folder (default: the embedded default model)");
+        cmd.add_option("--device", device, "auto, cpu or cuda")
+            ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
+        cmd.add_option("--threads", threads, "CPU threads (default: all cores)");
+        cmd.add_flag("--bf16", bf16, "bf16 weights and activations on CUDA");
+    }
+
+    fs::path bundle() const {
+        if (!model.empty())
+            return model;
+        if (auto found = eng::defaultModelBundle())
+            return *found;
+        throw std::runtime_error(
+            "no default model is installed yet; give --model BUNDLE (a bundle made by "
+            "`dermtool import-weights` or by training, see README)");
+    }
+
+    eng::PredictorOptions predictorOptions() const {
+        eng::PredictorOptions options;
+        options.device = *eng::parseDevicePreference(device);
+        options.testTimeAugmentation = tta;
+        options.cpuThreads = threads;
+        options.cudaBFloat16 = bf16;
+        return options;
+    }
+};
+
+eng::LoadedImage load(const std::string& path) {
+#ifdef DERMREADER_HAVE_IMAGE_IO
+    return eng::loadImage(path);
+#else
+    throw eng::ImageError("image '" + path + "': this LibTorch-only build cannot decode images");
+#endif
+}
+
+json predictionJson(const std::string& image, const eng::Prediction& p,
+                    const tax::Taxonomy& taxonomy) {
+    auto optional = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
+    json top = json::array();
+    for (std::size_t i = 0; i < p.topClasses.size() && i < 5; ++i) {
+        const auto& node = taxonomy.node(p.topClasses[i].node);
+        top.push_back({node.id, node.name, p.topClasses[i].probability});
+    }
+    json nodes = json::object();
+    for (std::size_t n = 0; n < p.nodeProbabilities.size(); ++n) {
+        if (p.nodeProbabilities[n] > 0.0)
+            nodes[taxonomy.node(static_cast<tax::NodeIndex>(n)).id] = p.nodeProbabilities[n];
+    }
+    return {{"image", image},
+            {"malignant", p.malignant},
+            {"melanocytic_malignant", optional(p.melanocyticMalignant)},
+            {"epidermal_malignant", optional(p.epidermalMalignant)},
+            {"top", top},
+            {"nodes", nodes}};
+}
+
+void addPredict(CLI::App& app, int& exitCode) {
+    auto* cmd = app.add_subcommand("predict",
+                                   "Print the CNN's probabilities for images, one JSON line each");
+    struct Options : ModelOptions {
+        std::vector<std::string> images;
+        std::string saliencyDir;
+        std::string saliencyMethod = "gradient";
+    };
+    auto o = std::make_shared<Options>();
+    o->addTo(*cmd);
+    cmd->add_flag("--tta", o->tta, "Average over 8 rotations and flips");
+    cmd->add_option("--saliency", o->saliencyDir, "Write saliency overlays (PNG) into this folder");
+    cmd->add_option("--saliency-method", o->saliencyMethod, "gradient (the paper's) or gradcam")
+        ->check(CLI::IsMember({"gradient", "gradcam"}));
+    cmd->add_option("IMAGE", o->images, "Image files (JPEG, PNG, TIFF, BMP, WebP, DICOM)")
+        ->required();
+    cmd->callback([o, &exitCode] {
+        const auto& taxonomy = tax::Taxonomy::builtin();
+        eng::Predictor predictor(o->bundle(), taxonomy, o->predictorOptions());
+        if (!o->saliencyDir.empty())
+            fs::create_directories(o->saliencyDir);
+        ProgressBar progress("predict", static_cast<long>(o->images.size()));
+        for (const auto& path : o->images) {
+            try {
+                const auto loaded = load(path);
+                const auto prediction = predictor.predict(loaded.image);
+                json line = predictionJson(path, prediction, taxonomy);
+                if (!o->saliencyDir.empty()) {
+#ifdef DERMREADER_HAVE_IMAGE_IO
+                    const auto method = o->saliencyMethod == "gradcam"
+                                            ? eng::SaliencyMethod::GradCam
+                                            : eng::SaliencyMethod::Gradient;
+                    const auto map = predictor.saliency(loaded.image, method);
+                    const fs::path out =
+                        fs::path(o->saliencyDir) /
+                        (fs::path(path).stem().string() + "." + o->saliencyMethod + ".png");
+                    eng::saveImage(eng::renderOverlay(loaded.image, map, 0.7f), out);
+                    line["saliency"] = out.string();
+#endif
+                }
+                std::cout << line.dump() << std::endl;
+            } catch (const std::exception& e) {
+                std::cout << json{{"image", path}, {"error", e.what()}}.dump() << std::endl;
+                exitCode = 2;
+            }
+            progress.advance();
+        }
+    });
+}
+
+void addEmbed(CLI::App& app, int& exitCode) {
+    auto* cmd = app.add_subcommand(
+        "embed", "Print the 2,048-d last hidden layer of images, one JSON line each");
+    struct Options : ModelOptions {
+        std::vector<std::string> images;
+    };
+    auto o = std::make_shared<Options>();
+    o->addTo(*cmd);
+    cmd->add_option("IMAGE", o->images, "Image files")->required();
+    cmd->callback([o, &exitCode] {
+        eng::Predictor predictor(o->bundle(), tax::Taxonomy::builtin(), o->predictorOptions());
+        ProgressBar progress("embed", static_cast<long>(o->images.size()));
+        for (const auto& path : o->images) {
+            try {
+                std::cout << json{{"image", path}, {"embedding", predictor.embed(load(path).image)}}
+                                 .dump()
+                          << std::endl;
+            } catch (const std::exception& e) {
+                std::cout << json{{"image", path}, {"error", e.what()}}.dump() << std::endl;
+                exitCode = 2;
+            }
+            progress.advance();
+        }
+    });
+}
+
+// Classes for a new bundle: the partition of labelled data, or the nine second-level classes.
+std::vector<eng::ModelClass> chooseClasses(const std::string& mode, std::int64_t maxClassSize,
+                                           const std::vector<std::string>& datasets,
+                                           const std::string& dataRoot) {
+    const auto& taxonomy = tax::Taxonomy::builtin();
+    std::vector<eng::ModelClass> classes;
+    if (mode == "second-level") {
+        for (auto n : taxonomy.nodesAtDepth(1))
+            classes.push_back({taxonomy.node(n).id, false, 0});
+        return classes;
+    }
+    std::vector<DatasetSpec> specs;
+    for (const auto& text : datasets)
+        specs.push_back(parseDatasetSpec(text));
+    if (specs.empty())
+        specs = sharedTrainingSets(findDataRoot(dataRoot));
+    std::vector<std::int64_t> counts(taxonomy.size(), 0);
+    for (const auto& spec : specs) {
+        const auto perNode = dermreader::training::importDataset(spec.path, spec.format, taxonomy)
+                                 .countsPerNode(taxonomy);
+        for (std::size_t i = 0; i < counts.size(); ++i)
+            counts[i] += perNode[i];
+    }
+    tax::PartitionOptions options;
+    options.maxClassSize = maxClassSize;
+    for (const auto& c : tax::partitionDiseases(taxonomy, counts, options).classes) {
+        classes.push_back({taxonomy.node(c.node).id, c.residual, c.imageCount});
+    }
+    return classes;
+}
+
+eng::ModelManifest newManifest(const std::string& name, std::vector<eng::ModelClass> classes) {
+    const auto& taxonomy = tax::Taxonomy::builtin();
+    eng::ModelManifest m;
+    m.name = name;
+    m.classes = std::move(classes);
+    m.taxonomyVersion = taxonomy.version();
+    m.taxonomyDigest = taxonomy.digest();
+    return m;
+}
+
+void addImportWeights(CLI::App& app) {
+    auto* cmd = app.add_subcommand(
+        "import-weights", "Turn an ImageNet Inception v3 checkpoint into an initial bundle");
+    struct Options {
+        std::string from, checkpoint, out, name = "Inception v3 (ImageNet initialisation)";
+        std::string classes = "partition";
+        std::int64_t maxClassSize = 1000;
+        std::vector<std::string> datasets;
+        std::string dataRoot;
+    };
+    auto o = std::make_shared<Options>();
+    cmd->add_option("--from", o->from, "Where the checkpoint comes from")
+        ->required()
+        ->check(CLI::IsMember({"torchvision", "timm"}));
+    cmd->add_option("CHECKPOINT", o->checkpoint, "safetensors file with torchvision's tensor names")
+        ->required();
+    cmd->add_option("--out", o->out, "Bundle folder to write")->required();
+    cmd->add_option("--name", o->name, "Model name");
+    cmd->add_option("--classes", o->classes,
+                    "partition (of --dataset, by --max-class-size) or second-level")
+        ->check(CLI::IsMember({"partition", "second-level"}));
+    cmd->add_option("--max-class-size", o->maxClassSize, "maxClassSize of the partition")
+        ->check(CLI::PositiveNumber);
+    cmd->add_option("--dataset", o->datasets,
+                    "FORMAT=PATH of the training data (default: shared data)");
+    cmd->add_option("--data-root", o->dataRoot, "Folder of the shared datasets");
+    cmd->callback([o] {
+        const auto manifest = newManifest(
+            o->name, chooseClasses(o->classes, o->maxClassSize, o->datasets, o->dataRoot));
+        const auto source =
+            o->from == "timm" ? eng::CheckpointSource::Timm : eng::CheckpointSource::Torchvision;
+        const auto report = eng::importImageNetWeights(o->checkpoint, source, o->out, manifest);
+        std::cout << "wrote " << o->out << ": " << report.loaded << " tensors from "
+                  << o->checkpoint << ", " << manifest.classes.size()
+                  << " classes; freshly initialised:";
+        for (const auto& part : report.freshlyInitialised)
+            std::cout << " " << part << ";";
+        std::cout << "\n";
+    });
+}
+
+double median(std::vector<double> values) {
+    std::sort(values.begin(), values.end());
+    return values.empty() ? 0.0 : values[values.size() / 2];
+}
+
+template <typename F>
+std::vector<double> timeRepeated(int repeats, F&& f) {
+    std::vector<double> ms;
+    for (int i = 0; i < repeats; ++i) {
+        const auto start = std::chrono::steady_clock::now();
+        f();
+        ms.push_back(
+            std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+                .count());
+    }
+    return ms;
+}
+
+eng::RgbImage benchImage(int width, int height) {
+    eng::RgbImage image = eng::RgbImage::filled(width, height, 0, 0, 0);
+    for (std::size_t i = 0; i < image.pixels.size(); ++i)
+        image.pixels[i] = static_cast<std::uint8_t>((i * 2654435761u) >> 24);
+    return image;
+}
+
+void addBench(CLI::App& app) {
+    auto* cmd = app.add_subcommand("bench", "Print per-stage latency and batch throughput");
+    struct Options : ModelOptions {
+        int repeats = 5;
+        std::vector<int> batches;
+        std::string image;
+        bool json = false;
+    };
+    auto o = std::make_shared<Options>();
+    o->addTo(*cmd);
+    cmd->add_option("--repeats", o->repeats, "Timed repeats per measurement (median reported)");
+    cmd->add_option("--batch", o->batches,
+                    "Batch sizes for throughput (default: 1 8 32 on CPU, 1 32 256 on CUDA)");
+    cmd->add_option("--image", o->image,
+                    "Image to decode for the decode stage (default: a synthetic 1024x768 JPEG)");
+    cmd->add_flag("--json", o->json, "One JSON object instead of a table");
+    cmd->callback([o] {
+        const auto& taxonomy = tax::Taxonomy::builtin();
+        fs::path bundle;
+        fs::path temporary;
+        if (!o->model.empty() || eng::defaultModelBundle()) {
+            bundle = o->bundle();
+        } else {
+            // Speed depends on the architecture, not the weights: a fresh nine-class model will do.
+            temporary =
+                fs::temp_directory_path() / ("dermtool-bench-" + std::to_string(::getpid()));
+            eng::createInitialBundle(
+                temporary, newManifest("bench", chooseClasses("second-level", 0, {}, "")), 0);
+            bundle = temporary;
+        }
+        eng::Predictor predictor(bundle, taxonomy, o->predictorOptions());
+        json result = {{"device", predictor.deviceDescription()},
+                       {"model", predictor.manifest().name}};
+        const auto image = benchImage(1024, 768);
+
+#ifdef DERMREADER_HAVE_IMAGE_IO
+        fs::path jpeg = o->image;
+        if (jpeg.empty()) {
+            jpeg = fs::temp_directory_path() /
+                   ("dermtool-bench-" + std::to_string(::getpid()) + ".jpg");
+            eng::saveImage(image, jpeg);
+        }
+        result["decode_ms"] = median(timeRepeated(o->repeats, [&] { eng::loadImage(jpeg); }));
+        if (o->image.empty())
+            fs::remove(jpeg);
+#endif
+        predictor.predict(image);  // warm-up
+        std::vector<double> preprocess, forward;
+        for (int i = 0; i < o->repeats; ++i) {
+            predictor.predict(image);
+            preprocess.push_back(predictor.lastTiming().preprocessMs);
+            forward.push_back(predictor.lastTiming().forwardMs);
+        }
+        result["preprocess_ms"] = median(preprocess);
+        result["forward_batch1_ms"] = median(forward);
+        result["predict_total_ms"] =
+            median(timeRepeated(o->repeats, [&] { predictor.predict(image); }));
+        predictor.saliency(image, eng::SaliencyMethod::Gradient);
+        result["saliency_gradient_ms"] = median(timeRepeated(
+            o->repeats, [&] { predictor.saliency(image, eng::SaliencyMethod::Gradient); }));
+        // The same work as PyTorch's reference script: a 299 x 299 input.
+        const auto input299 = benchImage(299, 299);
+        result["saliency_gradient_299_ms"] = median(timeRepeated(
+            o->repeats, [&] { predictor.saliency(input299, eng::SaliencyMethod::Gradient); }));
+        result["saliency_gradcam_ms"] = median(timeRepeated(
+            o->repeats, [&] { predictor.saliency(image, eng::SaliencyMethod::GradCam); }));
+
+        std::vector<int> batches = o->batches;
+        if (batches.empty())
+            batches =
+                predictor.usesCuda() ? std::vector<int>{1, 32, 256} : std::vector<int>{1, 8, 32};
+        const auto small = benchImage(299, 299);
+        json throughput = json::array();
+        for (int batch : batches) {
+            std::vector<const eng::RgbImage*> inputs(static_cast<std::size_t>(batch), &small);
+            predictor.predictBatch(inputs);
+            const double ms = median(
+                timeRepeated(std::max(1, o->repeats / 2), [&] { predictor.predictBatch(inputs); }));
+            throughput.push_back({{"batch", batch}, {"images_per_second", batch * 1000.0 / ms}});
+        }
+        result["throughput"] = throughput;
+        if (!temporary.empty())
+            fs::remove_all(temporary);
+
+        if (o->json) {
+            std::cout << result.dump() << "\n";
+            return;
+        }
+        std::cout << "device:              " << result["device"].get<std::string>() << "\n";
+        for (const char* key :
+             {"decode_ms", "preprocess_ms", "forward_batch1_ms", "predict_total_ms",
+              "saliency_gradient_ms", "saliency_gradient_299_ms", "saliency_gradcam_ms"}) {
+            if (result.contains(key)) {
+                std::cout << std::left << std::setw(21) << (std::string(key) + ":") << std::fixed
+                          << std::setprecision(1) << result[key].get<double>() << "\n";
+            }
+        }
+        for (const auto& entry : throughput) {
+            std::cout << "batch " << std::setw(4) << entry["batch"].get<int>()
+                      << " throughput: " << std::setprecision(1)
+                      << entry["images_per_second"].get<double>() << " images/s\n";
+        }
+    });
+}
+
+}  // namespace
+
+void addEngineCommands(CLI::App& app, int& exitCode) {
+    addPredict(app, exitCode);
+    addEmbed(app, exitCode);
+    addImportWeights(app);
+    addBench(app);
+}
+
+}  // namespace dermtool
