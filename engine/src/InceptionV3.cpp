@@ -1,4 +1,4 @@
-#include "InceptionV3.h"
+#include "dermreader/engine/TorchInceptionV3.h"
 
 namespace dermreader::engine {
 
@@ -232,7 +232,8 @@ torch::Tensor InceptionV3Impl::features(const torch::Tensor& input, torch::Tenso
     x = maxPool3x3s2(x);
     x = Mixed_5d(Mixed_5c(Mixed_5b(x)));
     x = Mixed_6e(Mixed_6d(Mixed_6c(Mixed_6b(Mixed_6a(x)))));
-    if (aux && hasAuxLogits())
+    // The aux head needs a 17x17 map here (inputs of about 299 pixels); smaller inputs skip it.
+    if (aux && hasAuxLogits() && x.size(2) >= 17 && x.size(3) >= 17)
         *aux = AuxLogits(x);
     return Mixed_7c(Mixed_7b(Mixed_7a(x)));
 }

@@ -3,7 +3,7 @@
 #include <chrono>
 #include <ctime>
 
-#include "InceptionV3.h"
+#include "dermreader/engine/TorchInceptionV3.h"
 #include "dermreader/engine/TorchStateDict.h"
 
 namespace dermreader::engine {

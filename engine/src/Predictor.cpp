@@ -5,10 +5,10 @@
 #include <mutex>
 #include <thread>
 
-#include "DeviceInfo.h"
-#include "InceptionV3.h"
 #include "dermreader/engine/Safetensors.h"
+#include "dermreader/engine/TorchDevice.h"
 #include "dermreader/engine/TorchImage.h"
+#include "dermreader/engine/TorchInceptionV3.h"
 #include "dermreader/engine/TorchStateDict.h"
 
 namespace dermreader::engine {

@@ -8,7 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "InceptionV3.h"
+#include "dermreader/engine/TorchInceptionV3.h"
 #include "dermreader/engine/TorchStateDict.h"
 
 using namespace dermreader::engine;

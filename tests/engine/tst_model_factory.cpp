@@ -3,7 +3,7 @@
 
 #include <QTemporaryDir>
 
-#include "InceptionV3.h"
+#include "dermreader/engine/TorchInceptionV3.h"
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/engine/Predictor.h"
 #include "dermreader/engine/TorchStateDict.h"

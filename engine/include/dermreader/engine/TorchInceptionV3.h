@@ -1,7 +1,7 @@
 #pragma once
 // Inception v3 (Szegedy et al. 2015) in the LibTorch C++ frontend, with module, parameter and
 // buffer names identical to torchvision's `inception_v3` so that its state dicts (and timm's
-// `inception_v3.tv_in1k`) load directly. Engine-internal: includes torch.
+// `inception_v3.tv_in1k`) load directly. Includes torch: engine and training only.
 
 #include <torch/torch.h>
 

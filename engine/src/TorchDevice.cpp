@@ -1,4 +1,4 @@
-#include "DeviceInfo.h"
+#include "dermreader/engine/TorchDevice.h"
 
 #include <ATen/Parallel.h>
 

@@ -1,0 +1,509 @@
+#include "dermreader/training/Trainer.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <ctime>
+#include <fstream>
+#include <numeric>
+#include <random>
+#include <sstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "TfRmsProp.h"
+#include "dermreader/engine/Safetensors.h"
+#include "dermreader/engine/TorchDevice.h"
+#include "dermreader/engine/TorchImage.h"
+#include "dermreader/engine/TorchInceptionV3.h"
+#include "dermreader/engine/TorchStateDict.h"
+#include "dermreader/taxonomy/Partition.h"
+#include "dermreader/training/TorchAugment.h"
+
+#ifdef DERMREADER_WITH_CUDA
+#include <ATen/autocast_mode.h>
+#endif
+
+namespace dermreader::training {
+namespace fs = std::filesystem;
+namespace eng = dermreader::engine;
+namespace tax = dermreader::taxonomy;
+using nlohmann::json;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::string nowIso8601() {
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    return text;
+}
+
+json configJson(const TrainingConfig& c) {
+    return {{"name", c.name},
+            {"max_class_size", c.maxClassSize},
+            {"epochs", c.epochs},
+            {"batch_size", c.batchSize},
+            {"learning_rate", c.learningRate},
+            {"rmsprop_decay", c.rmsDecay},
+            {"momentum", c.momentum},
+            {"epsilon", c.epsilon},
+            {"learning_rate_decay_epochs", c.learningRateDecayEpochs},
+            {"learning_rate_decay_factor", c.learningRateDecayFactor},
+            {"aux_loss_weight", c.auxLossWeight},
+            {"input_size", c.inputSize},
+            {"augment", c.augment},
+            {"seed", c.seed},
+            {"max_steps_per_epoch", c.maxStepsPerEpoch},
+            {"init_bundle", c.initBundle},
+            {"cuda_bf16", c.cudaBFloat16}};
+}
+
+// What must not change between a run and its resumption (epochs may grow).
+json identityJson(const TrainingConfig& c) {
+    json j = configJson(c);
+    j.erase("epochs");
+    j.erase("name");
+    return j;
+}
+
+void writeJsonAtomically(const fs::path& path, const json& doc) {
+    const fs::path temporary = path.string() + ".partial";
+    {
+        std::ofstream out(temporary, std::ios::trunc);
+        out << doc.dump(1) << "\n";
+        if (!out)
+            throw std::runtime_error("cannot write '" + temporary.string() + "'");
+    }
+    fs::rename(temporary, path);
+}
+
+// The score that picks the best epoch: mean AUC of the binary tasks, else mean class accuracy.
+double selectionScore(const EvaluationReport& report) {
+    if (!report.binary.empty()) {
+        double sum = 0;
+        for (const auto& b : report.binary)
+            sum += b.auc;
+        return sum / report.binary.size();
+    }
+    return std::isnan(report.secondLevel.meanClassAccuracy) ? 0.0
+                                                            : report.secondLevel.meanClassAccuracy;
+}
+
+}  // namespace
+
+double scheduledLearningRate(const TrainingConfig& config, int epoch) {
+    const int decays =
+        config.learningRateDecayEpochs > 0 ? epoch / config.learningRateDecayEpochs : 0;
+    return config.learningRate / std::pow(config.learningRateDecayFactor, decays);
+}
+
+struct Trainer::Impl {
+    const tax::Taxonomy& taxonomy;
+    const PackedDataset& pack;
+    std::vector<std::size_t> trainIndices, validationIndices;
+    TrainingConfig config;
+    fs::path runDir;
+
+    std::vector<tax::NodeIndex> imageNodes;  // per pack entry
+    std::vector<int> imageClass;             // per pack entry, -1 if in no class
+    tax::Partition partition;
+    std::unique_ptr<tax::InferenceMap> inference;
+    eng::InceptionV3 model{nullptr};
+    std::unique_ptr<TfRmsProp> optimizer;
+    torch::Device device{torch::kCPU};
+    int epochsDone = 0;
+    double bestScore = -1;
+    json history = json::array();
+    std::array<float, 3> mean{0.5f, 0.5f, 0.5f}, std{0.5f, 0.5f, 0.5f};
+
+    Impl(const tax::Taxonomy& t, const PackedDataset& p) : taxonomy(t), pack(p) {}
+
+    void definePartition() {
+        std::vector<std::int64_t> counts(taxonomy.size(), 0);
+        for (auto i : trainIndices)
+            ++counts[static_cast<std::size_t>(imageNodes[i])];
+        tax::PartitionOptions options;
+        options.maxClassSize = config.maxClassSize;
+        partition = tax::partitionDiseases(taxonomy, counts, options);
+        if (partition.classes.size() < 2) {
+            throw std::runtime_error(
+                "training needs at least two training classes; the partition gave " +
+                std::to_string(partition.classes.size()));
+        }
+        inference = std::make_unique<tax::InferenceMap>(taxonomy, partition);
+        imageClass.assign(pack.size(), -1);
+        for (std::size_t i = 0; i < pack.size(); ++i)
+            imageClass[i] = partition.classOf(imageNodes[i]);
+        // Images whose node is in no class (unplaced or unseen in training) cannot be trained on.
+        trainIndices.erase(std::remove_if(trainIndices.begin(), trainIndices.end(),
+                                          [&](auto i) { return imageClass[i] < 0; }),
+                           trainIndices.end());
+    }
+
+    void buildModel() {
+        model =
+            eng::InceptionV3(static_cast<int64_t>(partition.classes.size()), /*auxLogits=*/true);
+        torch::manual_seed(config.seed);
+        eng::initialiseLikeTorchvision(*model);
+        model->resetClassifier(static_cast<int64_t>(partition.classes.size()));
+        if (!config.initBundle.empty()) {
+            const auto init = eng::readManifest(config.initBundle);
+            eng::StateDictLoadOptions options;
+            options.skipPrefixes = {"fc.", "AuxLogits.fc."};
+            options.allowMissing = true;  // an init bundle without the aux head
+            eng::loadStateDict(*model, eng::SafetensorsFile::open(init.weightsPath()), options);
+            mean = init.mean;
+            std = init.std;
+        }
+        model->to(device);
+        if (device.is_cuda())
+            eng::useChannelsLast(*model);
+        optimizer = std::make_unique<TfRmsProp>(eng::namedState(*model), config.learningRate,
+                                                config.rmsDecay, config.momentum, config.epsilon);
+    }
+
+    fs::path checkpointDir() const { return runDir / "checkpoint"; }
+
+    json runIdentity() const {
+        json train = json::array(), validation = json::array();
+        for (auto i : trainIndices)
+            train.push_back(pack.entry(i).imageId);
+        for (auto i : validationIndices)
+            validation.push_back(pack.entry(i).imageId);
+        json classes = json::array();
+        for (const auto& c : partition.classes)
+            classes.push_back({taxonomy.node(c.node).id, c.residual});
+        return {{"config", identityJson(config)},
+                {"taxonomy_digest", taxonomy.digest()},
+                {"classes", classes},
+                {"train_images", train},
+                {"validation_images", validation}};
+    }
+
+    void prepareRunDir() {
+        fs::create_directories(runDir);
+        const fs::path identityFile = runDir / "run.json";
+        const json identity = runIdentity();
+        if (fs::exists(identityFile)) {
+            std::ifstream in(identityFile);
+            const json existing = json::parse(in, nullptr, false);
+            if (existing.is_discarded() || existing.value("identity", json()) != identity) {
+                throw std::runtime_error(
+                    "run folder '" + runDir.string() +
+                    "' belongs to a run with other data or settings; use a new folder");
+            }
+        } else {
+            writeJsonAtomically(identityFile, {{"identity", identity}, {"created", nowIso8601()}});
+        }
+        loadCheckpoint();
+    }
+
+    void loadCheckpoint() {
+        const fs::path stateFile = checkpointDir() / "state.json";
+        if (!fs::exists(stateFile))
+            return;
+        std::ifstream in(stateFile);
+        const json state = json::parse(in);
+        epochsDone = state.at("epochs_done").get<int>();
+        bestScore = state.value("best_score", -1.0);
+        history = state.value("history", json::array());
+        eng::loadStateDict(*model,
+                           eng::SafetensorsFile::open(checkpointDir() / "model.safetensors"));
+        optimizer->load(eng::SafetensorsFile::open(checkpointDir() / "optimizer.safetensors"));
+    }
+
+    void saveCheckpoint() {
+        fs::create_directories(checkpointDir());
+        eng::saveStateDict(*model, checkpointDir() / "model.safetensors");
+        optimizer->save(checkpointDir() / "optimizer.safetensors");
+        // state.json last: it is what makes the checkpoint count.
+        writeJsonAtomically(
+            checkpointDir() / "state.json",
+            {{"epochs_done", epochsDone}, {"best_score", bestScore}, {"history", history}});
+    }
+
+    torch::Tensor trainingBatch(const std::vector<std::size_t>& batch, int epoch) const {
+        std::vector<torch::Tensor> images;
+        for (auto i : batch) {
+            auto x = eng::imageToTensor(pack.image(i)).to(device);
+            if (config.augment) {
+                x = augmentImage(
+                    x, drawAugmentParams(config.seed, epoch, static_cast<std::int64_t>(i)),
+                    config.inputSize);
+            } else {
+                x = eng::resizeAndNormalise(x, config.inputSize, {0, 0, 0},
+                                            {1, 1, 1});  // resize only
+            }
+            images.push_back(x);
+        }
+        return eng::resizeAndNormalise(torch::cat(images, 0), config.inputSize, mean, std);
+    }
+
+    torch::Tensor prepare(torch::Tensor x) const {
+        return device.is_cuda() ? x.contiguous(at::MemoryFormat::ChannelsLast) : x;
+    }
+
+    torch::Tensor labelsOf(const std::vector<std::size_t>& batch) const {
+        std::vector<int64_t> labels;
+        for (auto i : batch)
+            labels.push_back(imageClass[i]);
+        return torch::tensor(labels, torch::kInt64).to(device);
+    }
+
+    // One optimisation step; returns the loss.
+    double trainStep(const std::vector<std::size_t>& batch, int epoch, int step) {
+        torch::manual_seed(config.seed * 1000003ull +
+                           static_cast<std::uint64_t>(epoch) * 100003ull + step);  // dropout
+        model->train();
+        const auto input = prepare(trainingBatch(batch, epoch));
+        const auto targets = labelsOf(batch);
+        optimizer->zeroGrad();
+#ifdef DERMREADER_WITH_CUDA
+        const bool autocast = device.is_cuda() && config.cudaBFloat16;
+        if (autocast) {
+            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+            at::autocast::set_enabled(true);
+        }
+#endif
+        const auto out = model->forward(input);
+        auto loss = torch::nn::functional::cross_entropy(out.logits.to(torch::kFloat32), targets);
+        if (out.auxLogits.defined() && config.auxLossWeight > 0) {
+            loss = loss + config.auxLossWeight * torch::nn::functional::cross_entropy(
+                                                     out.auxLogits.to(torch::kFloat32), targets);
+        }
+#ifdef DERMREADER_WITH_CUDA
+        if (autocast) {
+            at::autocast::set_enabled(false);
+            at::autocast::clear_cache();
+        }
+#endif
+        loss.backward();
+        optimizer->step(scheduledLearningRate(config, epoch));
+        return loss.item<double>();
+    }
+
+    EvaluationReport validate() {
+        torch::NoGradGuard noGrad;
+        model->eval();
+        std::vector<tax::NodeIndex> labels;
+        std::vector<std::vector<double>> probabilities;
+        double lossSum = 0;
+        int lossCount = 0;
+        for (std::size_t start = 0; start < validationIndices.size();
+             start += static_cast<std::size_t>(config.batchSize)) {
+            const std::vector<std::size_t> batch(
+                validationIndices.begin() + static_cast<long>(start),
+                validationIndices.begin() + static_cast<long>(std::min(validationIndices.size(),
+                                                                       start + config.batchSize)));
+            std::vector<torch::Tensor> images;
+            for (auto i : batch)
+                images.push_back(eng::resizeAndNormalise(
+                    eng::imageToTensor(pack.image(i)).to(device), config.inputSize, mean, std));
+            const auto logits =
+                model->forward(prepare(torch::cat(images, 0))).logits.to(torch::kFloat32);
+            const auto p = torch::softmax(logits, 1).to(torch::kCPU, torch::kFloat64).contiguous();
+            for (std::size_t b = 0; b < batch.size(); ++b) {
+                labels.push_back(imageNodes[batch[b]]);
+                const double* row = p[static_cast<int64_t>(b)].data_ptr<double>();
+                probabilities.emplace_back(row, row + p.size(1));
+                const int k = imageClass[batch[b]];
+                if (k >= 0) {
+                    lossSum -= std::log(std::max(1e-12, row[k]));
+                    ++lossCount;
+                }
+            }
+        }
+        return evaluate(*inference, labels, probabilities,
+                        lossCount > 0 ? std::optional<double>(lossSum / lossCount) : std::nullopt);
+    }
+
+    eng::ModelManifest manifest(const EvaluationReport* report, double seconds) const {
+        eng::ModelManifest m;
+        m.name = config.name;
+        m.created = nowIso8601();
+        m.inputSize = config.inputSize;
+        m.mean = mean;
+        m.std = std;
+        m.taxonomyVersion = taxonomy.version();
+        m.taxonomyDigest = taxonomy.digest();
+        for (const auto& c : partition.classes)
+            m.classes.push_back({taxonomy.node(c.node).id, c.residual, c.imageCount});
+        json training = configJson(config);
+        training["epochs_done"] = epochsDone;
+        training["train_images"] = trainIndices.size();
+        training["validation_images"] = validationIndices.size();
+        training["pack"] = pack.path().filename().string();
+        training["device"] = eng::describeDevice(device);
+        training["seconds"] = seconds;
+        training["history"] = history;
+        m.trainingJson = training.dump();
+        m.metricsJson = report ? report->toJson(taxonomy) : "{}";
+        return m;
+    }
+
+    void writeBundle(const fs::path& dir, const EvaluationReport* report, double seconds) const {
+        const fs::path temporary = dir.string() + ".partial";
+        fs::remove_all(temporary);
+        fs::create_directories(temporary);
+        // Without the aux head: the workstation never uses it.
+        eng::InceptionV3 deployed(static_cast<int64_t>(partition.classes.size()), false);
+        {
+            torch::NoGradGuard noGrad;
+            const auto trained = eng::namedState(*model);
+            std::map<std::string, torch::Tensor> byName(trained.begin(), trained.end());
+            for (auto& [name, tensor] : eng::namedState(*deployed))
+                tensor.copy_(byName.at(name).to(torch::kCPU));
+        }
+        auto m = manifest(report, seconds);
+        m.auxLogits = false;
+        eng::saveStateDict(*deployed, temporary / m.weightsFile);
+        eng::writeManifest(m, temporary);
+        fs::remove_all(dir);
+        fs::rename(temporary, dir);
+    }
+};
+
+Trainer::Trainer(const tax::Taxonomy& taxonomy, const PackedDataset& pack,
+                 std::vector<std::size_t> train, std::vector<std::size_t> validation,
+                 TrainingConfig config, fs::path runDir)
+    : impl_(std::make_unique<Impl>(taxonomy, pack)) {
+    auto& d = *impl_;
+    if (train.empty())
+        throw std::runtime_error("no training images");
+    if (config.batchSize < 1 || config.epochs < 1)
+        throw std::runtime_error("batch size and epochs must be positive");
+    if (config.inputSize < 75)
+        throw std::runtime_error("Inception v3 needs inputs of at least 75 x 75");
+    d.trainIndices = std::move(train);
+    d.validationIndices = std::move(validation);
+    d.config = std::move(config);
+    d.runDir = std::move(runDir);
+    for (const auto& image : pack.labelledImages(taxonomy))
+        d.imageNodes.push_back(image.node);
+    d.device = eng::selectDevice(d.config.device, "training");
+    if (d.device.is_cpu())
+        eng::configureCpuThreads(d.config.cpuThreads);
+    d.definePartition();
+    d.buildModel();
+    d.prepareRunDir();
+}
+
+Trainer::~Trainer() = default;
+
+int Trainer::epochsDone() const {
+    return impl_->epochsDone;
+}
+
+std::vector<eng::ModelClass> Trainer::classes() const {
+    std::vector<eng::ModelClass> out;
+    for (const auto& c : impl_->partition.classes)
+        out.push_back({impl_->taxonomy.node(c.node).id, c.residual, c.imageCount});
+    return out;
+}
+
+std::string Trainer::deviceDescription() const {
+    return eng::describeDevice(impl_->device);
+}
+
+void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* cancel) {
+    auto& d = *impl_;
+    const auto start = Clock::now();
+    const auto& config = d.config;
+    const int fullSteps =
+        static_cast<int>((d.trainIndices.size() + config.batchSize - 1) / config.batchSize);
+    const int steps =
+        config.maxStepsPerEpoch > 0 ? std::min(config.maxStepsPerEpoch, fullSteps) : fullSteps;
+    const int remainingEpochs = config.epochs - d.epochsDone;
+    long imagesDone = 0;
+    auto notify = [&](TrainingEvent event) {
+        if (observer)
+            observer(event);
+    };
+
+    for (int epoch = d.epochsDone; epoch < config.epochs; ++epoch) {
+        // The epoch's order depends only on (seed, epoch): a resumed run replays it exactly.
+        std::vector<std::size_t> order = d.trainIndices;
+        std::mt19937_64 shuffle(config.seed * 7919ull + static_cast<std::uint64_t>(epoch));
+        std::shuffle(order.begin(), order.end(), shuffle);
+        double lossSum = 0;
+        for (int step = 0; step < steps; ++step) {
+            if (cancel && cancel->load()) {
+                TrainingEvent event;
+                event.kind = TrainingEvent::Kind::Cancelled;
+                event.epoch = epoch;
+                event.epochs = config.epochs;
+                notify(event);
+                return;
+            }
+            const auto first = order.begin() + static_cast<long>(step) * config.batchSize;
+            const std::vector<std::size_t> batch(
+                first, first + std::min<long>(config.batchSize, order.end() - first));
+            lossSum += d.trainStep(batch, epoch, step);
+            imagesDone += static_cast<long>(batch.size());
+
+            const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+            const double totalSteps = static_cast<double>(remainingEpochs) * steps;
+            const double stepsDone =
+                static_cast<double>(epoch - (config.epochs - remainingEpochs)) * steps + step + 1;
+            TrainingEvent event;
+            event.kind = TrainingEvent::Kind::Step;
+            event.epoch = epoch;
+            event.epochs = config.epochs;
+            event.step = step;
+            event.steps = steps;
+            event.loss = lossSum / (step + 1);
+            event.learningRate = scheduledLearningRate(config, epoch);
+            event.imagesPerSecond = imagesDone / std::max(elapsed, 1e-9);
+            event.etaSeconds = elapsed / stepsDone * (totalSteps - stepsDone);
+            notify(event);
+        }
+        d.epochsDone = epoch + 1;
+        const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+        std::optional<EvaluationReport> report;
+        if (!d.validationIndices.empty()) {
+            report = d.validate();
+            report->writeFiles(d.runDir / ("epoch-" + std::to_string(epoch + 1)), d.taxonomy);
+        }
+        json record = {{"epoch", epoch + 1},
+                       {"train_loss", lossSum / steps},
+                       {"learning_rate", scheduledLearningRate(config, epoch)}};
+        if (report) {
+            record["validation_loss"] = report->loss ? json(*report->loss) : json(nullptr);
+            for (const auto& b : report->binary)
+                record["auc_" + b.task] = b.auc;
+            record["mean_class_accuracy_level2"] = report->secondLevel.meanClassAccuracy;
+        }
+        d.history.push_back(record);
+        d.writeBundle(lastBundle(d.runDir), report ? &*report : nullptr, seconds);
+        const double score = report ? selectionScore(*report) : static_cast<double>(epoch);
+        if (score > d.bestScore) {
+            d.bestScore = score;
+            d.writeBundle(bestBundle(d.runDir), report ? &*report : nullptr, seconds);
+        }
+        d.saveCheckpoint();
+
+        TrainingEvent event;
+        event.kind = TrainingEvent::Kind::Epoch;
+        event.epoch = epoch;
+        event.epochs = config.epochs;
+        event.step = steps;
+        event.steps = steps;
+        event.loss = lossSum / steps;
+        event.learningRate = scheduledLearningRate(config, epoch);
+        event.validation = report;
+        event.bundle = lastBundle(d.runDir);
+        notify(event);
+    }
+    TrainingEvent done;
+    done.kind = TrainingEvent::Kind::Finished;
+    done.epoch = config.epochs - 1;
+    done.epochs = config.epochs;
+    done.bundle = bestBundle(d.runDir);
+    notify(done);
+}
+
+}  // namespace dermreader::training
