@@ -1,7 +1,13 @@
 // Evaluation metrics against values worked out by hand.
 #include <QtTest>
 
+#include <QImage>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTemporaryDir>
 #include <cmath>
+#include <filesystem>
 
 #include "dermreader/training/Evaluation.h"
 
@@ -81,6 +87,22 @@ class TestEvaluation : public QObject {
         QVERIFY(std::abs(r.binary[0].auc - 0.5) < 1e-12);  // 0.625 beats 0.125, loses to 0.75
         QCOMPARE(r.binary[1].task, std::string("epidermal"));
         QCOMPARE(r.binary[1].auc, 1.0);  // BCC 0.3/0.8 = 0.375 above SK 0.2/0.8 = 0.25
+
+        // Written as JSON, CSV and PNG plots.
+        QTemporaryDir dir;
+        const std::filesystem::path out = dir.path().toStdString();
+        r.writeFiles(out, t);
+        for (const char* file :
+             {"metrics.json", "confusion_level1.csv", "confusion_level2.csv", "roc_melanocytic.csv",
+              "roc_epidermal.csv", "roc_melanocytic.png", "confusion_level2.png"}) {
+            QVERIFY2(std::filesystem::file_size(out / file) > 20, file);
+        }
+        QImage roc(QString::fromStdString((out / "roc_melanocytic.png").string()));
+        QCOMPARE(roc.width(), 520);
+        QFile json(QString::fromStdString((out / "metrics.json").string()));
+        QVERIFY(json.open(QIODevice::ReadOnly));
+        const auto doc = QJsonDocument::fromJson(json.readAll()).object();
+        QCOMPARE(doc["binary"].toArray()[0].toObject()["auc"].toDouble(), 0.5);
     }
 };
 

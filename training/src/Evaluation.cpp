@@ -8,6 +8,10 @@
 
 #include <nlohmann/json.hpp>
 
+#ifdef DERMREADER_HAVE_PLOTS
+#include "Plots.h"
+#endif
+
 namespace dermreader::training {
 namespace tax = dermreader::taxonomy;
 using nlohmann::json;
@@ -234,6 +238,9 @@ void EvaluationReport::writeFiles(const std::filesystem::path& dir,
             out << (std::isinf(p.threshold) ? 1.0 : p.threshold) << "," << p.sensitivity << ","
                 << p.specificity << "\n";
     }
+#ifdef DERMREADER_HAVE_PLOTS
+    detail::writePlots(*this, dir, taxonomy);
+#endif
 }
 
 }  // namespace dermreader::training
