@@ -1,0 +1,99 @@
+// dermreader: the reading workstation. With no arguments it opens the embedded sample images
+// with the embedded default model.
+//   dermreader [FOLDER] [--model BUNDLE] [--device auto|cpu|cuda] [--tta]
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QDir>
+#include <QSettings>
+#include <QTimer>
+
+#include "dermreader/engine/Resources.h"
+#include "dermreader/taxonomy/Taxonomy.h"
+#include "dermreader/ui/MainWindow.h"
+#include "dermreader/ui/PredictionService.h"
+
+namespace {
+
+// For review: the window once the prediction is shown, then again with the saliency overlay.
+void takeScreenshots(dermreader::ui::MainWindow& window, const QString& folder) {
+    QDir().mkpath(folder);
+    auto save = [&window, folder](const QString& name) {
+        window.grab().save(QDir(folder).filePath(name));
+    };
+    QObject::connect(&window, &dermreader::ui::MainWindow::predictionShown, &window,
+                     [&window, save] {
+                         if (window.overlayShown())
+                             return;
+                         QTimer::singleShot(300, &window, [&window, save] {
+                             save("main-window.png");
+                             window.setOverlayEnabled(true);
+                         });
+                     });
+    QObject::connect(&window, &dermreader::ui::MainWindow::saliencyShown, &window, [save] {
+        QTimer::singleShot(300, [save] {
+            save("main-window-overlay.png");
+            QApplication::quit();
+        });
+    });
+    QObject::connect(&window, &dermreader::ui::MainWindow::errorShown, &window, [save] {
+        save("main-window-error.png");
+        QApplication::quit();
+    });
+    QTimer::singleShot(120000, [] { QApplication::exit(1); });  // never hang a script
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("dermreader");
+    QApplication::setApplicationName("dermreader");
+    QCommandLineParser parser;
+    parser.setApplicationDescription("dermreader skin-lesion reading workstation");
+    parser.addHelpOption();
+    parser.addPositionalArgument("folder", "Image folder to open (default: the sample images)");
+    parser.addOption(
+        {"model", "Model bundle folder (default: the embedded default model)", "bundle"});
+    parser.addOption({"device", "auto, cpu or cuda", "device", "auto"});
+    parser.addOption({"tta", "Test-time augmentation (8 rotations/flips)"});
+    parser.addOption({"screenshots",
+                      "Save screenshots (without and with overlay) into this folder, then quit",
+                      "folder"});
+    parser.addOption(
+        {"select", "Select the image with this row after opening (default 0)", "row", "0"});
+    parser.process(app);
+
+    namespace eng = dermreader::engine;
+    dermreader::ui::PredictionService service(dermreader::taxonomy::Taxonomy::builtin());
+    QString bundle = parser.value("model");
+    if (bundle.isEmpty())
+        bundle = QSettings().value("model/bundle").toString();
+    if (bundle.isEmpty()) {
+        if (auto found = eng::defaultModelBundle())
+            bundle = QString::fromStdString(found->string());
+    }
+    eng::PredictorOptions options;
+    options.device = eng::parseDevicePreference(parser.value("device").toStdString())
+                         .value_or(eng::DevicePreference::Auto);
+    options.testTimeAugmentation = parser.isSet("tta");
+    QString error =
+        bundle.isEmpty() ? QObject::tr("no model bundle found (give --model)") : QString();
+    if (!bundle.isEmpty())
+        service.loadModel(bundle, options, &error);
+
+    dermreader::ui::MainWindow window(service);
+    window.refreshStatus(error);
+    QString folder = parser.positionalArguments().value(0);
+    if (folder.isEmpty()) {
+        if (auto resources = eng::resourceDirectory())
+            folder = QString::fromStdString((*resources / "samples").string());
+    }
+    window.show();
+    const QString screenshots = parser.value("screenshots");
+    if (!screenshots.isEmpty())
+        takeScreenshots(window, screenshots);
+    if (!folder.isEmpty())
+        window.openFolder(folder);
+    window.selectRow(parser.value("select").toInt());
+    return QApplication::exec();
+}

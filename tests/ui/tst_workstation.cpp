@@ -1,0 +1,200 @@
+// The workstation, offscreen: select real images and see exactly what the engine computes;
+// the overlay changes the rendered pixels; a corrupt file shows an error; fast navigation
+// ends on the last image's result; no model still lets the dermatologist view images.
+#include <QtTest>
+
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QSignalSpy>
+#include <QTemporaryDir>
+#include <QTreeView>
+
+#include "dermreader/engine/ImageLoader.h"
+#include "dermreader/engine/ModelFactory.h"
+#include "dermreader/ui/AnalysisPanel.h"
+#include "dermreader/ui/ImageFolderModel.h"
+#include "dermreader/ui/ImageViewer.h"
+#include "dermreader/ui/MainWindow.h"
+#include "dermreader/ui/PredictionService.h"
+#include "dermreader/ui/TaxonomyTreeModel.h"
+
+using namespace dermreader::ui;
+namespace eng = dermreader::engine;
+namespace tax = dermreader::taxonomy;
+
+namespace {
+
+const tax::Taxonomy& taxonomy() {
+    return tax::Taxonomy::builtin();
+}
+
+QImage rendered(ImageViewer* viewer) {
+    return viewer->viewport()->grab().toImage();
+}
+
+}  // namespace
+
+class TestWorkstation : public QObject {
+    Q_OBJECT
+
+  private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        QCoreApplication::setOrganizationName(
+            "dermreader-tests");  // keep the user's settings apart
+        images_ = dir_.filePath("images");
+        QDir().mkpath(images_);
+        const QDir samples(QStringLiteral(DERMREADER_SOURCE_DIR "/resources/samples"));
+        for (const auto& name : samples.entryList({"*.jpg"}))
+            QFile::copy(samples.filePath(name), images_ + "/" + name);
+        QFile corrupt(images_ + "/zz_corrupt.jpg");
+        QVERIFY(corrupt.open(QIODevice::WriteOnly));
+        corrupt.write("\xFF\xD8\xFF not really a jpeg");
+        corrupt.close();
+
+        eng::ModelManifest m;
+        m.name = "gui test model";
+        for (const char* node : {"nevus", "melanoma", "seborrheic_keratosis",
+                                 "basal_cell_carcinoma", "dermatofibroma"}) {
+            m.classes.push_back({node, false, 0});
+        }
+        m.taxonomyVersion = taxonomy().version();
+        m.taxonomyDigest = taxonomy().digest();
+        bundle_ = dir_.filePath("model");
+        eng::createInitialBundle(bundle_.toStdString(), m, 21);
+        predictor_ = std::make_unique<eng::Predictor>(bundle_.toStdString(), taxonomy());
+    }
+
+    void init() {
+        service_ = std::make_unique<PredictionService>(taxonomy());
+        QString error;
+        QVERIFY2(service_->loadModel(bundle_, {}, &error), qPrintable(error));
+        window_ = std::make_unique<MainWindow>(*service_);
+        window_->show();
+        window_->setOverlayEnabled(false);
+        window_->setOverlayOpacity(60);
+    }
+
+    void cleanup() {
+        window_.reset();
+        service_.reset();
+    }
+
+    void showsExactlyWhatTheEngineComputes() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        const QString path = window_->currentPath();
+        QCOMPARE(shown.last().at(0).toString(), path);
+        const auto expected = predictor_->predict(eng::loadImage(path.toStdString()).image);
+        QCOMPARE(window_->analysisPanel()->malignantText(),
+                 QStringLiteral("%1 %").arg(100.0 * expected.malignant, 0, 'f', 1));
+        const auto& shownP = window_->analysisPanel()->treeModel()->probabilities();
+        QCOMPARE(shownP.size(), expected.nodeProbabilities.size());
+        for (std::size_t n = 0; n < shownP.size(); ++n)
+            QVERIFY(std::abs(shownP[n] - expected.nodeProbabilities[n]) < 1e-9);
+        QVERIFY(window_->analysisPanel()->binaryText().contains("P(melanoma)"));
+        QCOMPARE(window_->viewer()->imageSize(), QSize(256, 256));
+        // The tree has the most probable leaf selected.
+        const auto current = window_->analysisPanel()->treeView()->currentIndex();
+        QCOMPARE(window_->analysisPanel()->treeModel()->nodeAt(current),
+                 expected.topClasses.front().node);
+    }
+
+    void overlayToggleAndOpacityChangeThePixels() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        QTest::qWait(50);
+        const QImage plain = rendered(window_->viewer());
+        QSignalSpy saliency(window_.get(), &MainWindow::saliencyShown);
+        window_->setOverlayEnabled(true);
+        QVERIFY(saliency.wait(30000));
+        QTest::qWait(50);
+        const QImage withOverlay = rendered(window_->viewer());
+        QVERIFY(window_->viewer()->hasOverlay());
+        QVERIFY(withOverlay != plain);
+        window_->setOverlayOpacity(10);
+        QTest::qWait(50);
+        const QImage faint = rendered(window_->viewer());
+        QVERIFY(faint != withOverlay && faint != plain);
+        window_->setOverlayEnabled(false);
+        QTest::qWait(50);
+        QCOMPARE(rendered(window_->viewer()), plain);
+        // Registered under rotation: the overlay turns with the image.
+        window_->setOverlayEnabled(true);
+        window_->viewer()->rotateClockwise();
+        QTest::qWait(50);
+        QVERIFY(rendered(window_->viewer()) != withOverlay);
+    }
+
+    void corruptFileShowsAnErrorAndTheAppGoesOn() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        QSignalSpy errors(window_.get(), &MainWindow::errorShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        const int last = window_->folderModel()->rowCount() - 1;
+        window_->selectRow(last);  // zz_corrupt.jpg sorts last
+        QVERIFY(errors.wait(30000));
+        QVERIFY(window_->viewer()->showsError());
+        QVERIFY2(window_->viewer()->errorText().contains("zz_corrupt.jpg"),
+                 qPrintable(window_->viewer()->errorText()));
+        QVERIFY(!window_->shownPrediction());
+        window_->previous();
+        QVERIFY(shown.wait(30000));
+        QVERIFY(!window_->viewer()->showsError());
+    }
+
+    void quickNavigationEndsOnTheLastImage() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        for (int i = 0; i < 3; ++i)
+            window_->next();  // faster than predictions arrive
+        const QString last = window_->currentPath();
+        QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty() && shown.last().at(0).toString() == last, 30000);
+        QTest::qWait(1500);  // nothing older may arrive afterwards
+        QCOMPARE(shown.last().at(0).toString(), last);
+        QCOMPARE(window_->currentPath(), last);
+        const auto expected = predictor_->predict(eng::loadImage(last.toStdString()).image);
+        QVERIFY(window_->shownPrediction());
+        QVERIFY(std::abs(window_->shownPrediction()->malignant - expected.malignant) < 1e-9);
+    }
+
+    void exportsAOnePageReport() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        const QString pdf = dir_.filePath("case.pdf");
+        window_->exportReport(pdf);
+        QFile file(pdf);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(file.read(5) == "%PDF-");
+        QVERIFY(file.size() > 5000);
+    }
+
+    void worksWithoutAModel() {
+        window_.reset();
+        service_ = std::make_unique<PredictionService>(taxonomy());
+        QString error;
+        QVERIFY(!service_->loadModel(dir_.filePath("no-such-model"), {}, &error));
+        QVERIFY(error.contains("no-such-model"));
+        window_ = std::make_unique<MainWindow>(*service_);
+        window_->refreshStatus(error);
+        window_->show();
+        window_->openFolder(images_);
+        QTRY_COMPARE_WITH_TIMEOUT(window_->viewer()->imageSize(), QSize(256, 256), 30000);
+        QVERIFY(window_->analysisPanel()->malignantText() == QStringLiteral("–"));
+    }
+
+  private:
+    QTemporaryDir dir_;
+    QString images_, bundle_;
+    std::unique_ptr<eng::Predictor> predictor_;
+    std::unique_ptr<PredictionService> service_;
+    std::unique_ptr<MainWindow> window_;
+};
+
+QTEST_MAIN(TestWorkstation)
+#include "tst_workstation.moc"

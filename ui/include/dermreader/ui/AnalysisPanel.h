@@ -1,0 +1,65 @@
+#pragma once
+// The analysis panel: P(malignant) as a large figure and a bar with the operating thresholds,
+// the binary-task probabilities, the taxonomy tree with probabilities (most probable path
+// expanded) and the top inference classes.
+
+#include <QWidget>
+
+#include "dermreader/engine/Predictor.h"
+
+class QLabel;
+class QTreeView;
+
+namespace dermreader::ui {
+
+class TaxonomyTreeModel;
+
+// A horizontal bar for P(malignant) with tick marks at the operating thresholds.
+class RiskBar : public QWidget {
+    Q_OBJECT
+
+  public:
+    explicit RiskBar(QWidget* parent = nullptr);
+    void setValue(std::optional<double> value);
+    void setThresholds(double review, double biopsy);
+    QSize sizeHint() const override { return {240, 28}; }
+
+  protected:
+    void paintEvent(QPaintEvent* event) override;
+
+  private:
+    std::optional<double> value_;
+    double review_ = 0.2, biopsy_ = 0.5;
+};
+
+class AnalysisPanel : public QWidget {
+    Q_OBJECT
+
+  public:
+    explicit AnalysisPanel(const taxonomy::Taxonomy& taxonomy, QWidget* parent = nullptr);
+
+    void showPrediction(const engine::Prediction& prediction);
+    void showPending();
+    void showUnavailable(const QString& reason);
+    void setThresholds(double review, double biopsy);
+
+    // For tests and the report: what is on screen.
+    QString malignantText() const;
+    QString binaryText() const;
+    QString topClassesText() const;
+    TaxonomyTreeModel* treeModel() const { return model_; }
+    QTreeView* treeView() const { return tree_; }
+
+  private:
+    const taxonomy::Taxonomy& taxonomy_;
+    QLabel* malignant_;
+    QLabel* verdict_;
+    RiskBar* bar_;
+    QLabel* binary_;
+    QLabel* top_;
+    QTreeView* tree_;
+    TaxonomyTreeModel* model_;
+    double review_ = 0.2, biopsy_ = 0.5;
+};
+
+}  // namespace dermreader::ui

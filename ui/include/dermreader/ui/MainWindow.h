@@ -1,0 +1,93 @@
+#pragma once
+// The reading workstation's main window: thumbnails on the left, the image in the middle, the
+// analysis on the right; every action has a keyboard shortcut; the engine runs off the UI
+// thread through PredictionService.
+
+#include <QMainWindow>
+#include <optional>
+
+#include "dermreader/engine/Predictor.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QListView;
+class QSlider;
+class QLineEdit;
+class QSortFilterProxyModel;
+
+namespace dermreader::ui {
+
+class AnalysisPanel;
+class ImageFolderModel;
+class ImageViewer;
+class PredictionService;
+struct ImageResult;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+  public:
+    explicit MainWindow(PredictionService& service, QWidget* parent = nullptr);
+
+    void openFolder(const QString& folder);
+    void selectRow(int row);
+    int currentRow() const;
+    QString currentPath() const { return currentPath_; }
+
+    ImageViewer* viewer() const { return viewer_; }
+    AnalysisPanel* analysisPanel() const { return panel_; }
+    ImageFolderModel* folderModel() const { return folder_; }
+    // The prediction on screen, for the image on screen (nothing while one is computed).
+    const std::optional<engine::Prediction>& shownPrediction() const { return shownPrediction_; }
+    bool overlayShown() const;
+    void setOverlayEnabled(bool on);
+    void setOverlayOpacity(int percent);
+    void refreshStatus(const QString& loadError = {});
+
+  public Q_SLOTS:
+    void next();
+    void previous();
+    void exportReport(const QString& pdfPath = {});
+    void chooseFolder();
+    void chooseModel();
+
+  Q_SIGNALS:
+    // Emitted when the current image's prediction is on screen (tests and benchmarks wait on it).
+    void predictionShown(const QString& path);
+    void saliencyShown(const QString& path);
+    void errorShown(const QString& path);
+
+  private:
+    void buildActions();
+    void onCurrentChanged();
+    void onImageReady(quint64 request, const ImageResult& result);
+    void onPrediction(quint64 request, const QString& path, const engine::Prediction& prediction,
+                      double ms, bool cached);
+    void onSaliency(quint64 request, const QString& path, const engine::SaliencyMap& map,
+                    double ms);
+    void onImageFailed(quint64 request, const QString& path, const QString& error);
+    void requestOverlayIfNeeded();
+    engine::SaliencyMethod saliencyMethod() const;
+
+    PredictionService& service_;
+    ImageFolderModel* folder_;
+    QSortFilterProxyModel* filter_;
+    QListView* list_;
+    QLineEdit* search_;
+    ImageViewer* viewer_;
+    AnalysisPanel* panel_;
+    QCheckBox* overlayToggle_;
+    QComboBox* methodBox_;
+    QComboBox* colourBox_;
+    QSlider* opacity_;
+    QLabel* modelLabel_;
+    QLabel* deviceLabel_;
+    QLabel* timingLabel_;
+    QString currentPath_;
+    std::optional<engine::Prediction> shownPrediction_;
+    std::optional<engine::SaliencyMap> shownSaliency_;
+    QImage shownImage_;
+};
+
+}  // namespace dermreader::ui

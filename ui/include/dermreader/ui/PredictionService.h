@@ -1,0 +1,90 @@
+#pragma once
+// Runs the engine off the UI thread. The latest request wins: a new request replaces the one
+// waiting, and a running one stops before its next stage (decode -> predict -> saliency) when
+// it has been overtaken, so fast browsing never shows a stale result. Results are cached per
+// (image content hash, model). Signals arrive on the thread that owns the service.
+
+#include <QImage>
+#include <QObject>
+#include <QString>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <thread>
+
+#include "dermreader/engine/Image.h"
+#include "dermreader/engine/Predictor.h"
+
+namespace dermreader::ui {
+
+struct ImageResult {
+    QString path;
+    QImage image;
+    engine::ImageInfo info;
+    QString hash;
+};
+
+class PredictionService : public QObject {
+    Q_OBJECT
+
+  public:
+    explicit PredictionService(const taxonomy::Taxonomy& taxonomy, QObject* parent = nullptr);
+    ~PredictionService() override;
+
+    // Loads a bundle (on the calling thread); on failure the service keeps working without
+    // predictions and `error` says why.
+    bool loadModel(const QString& bundle, const engine::PredictorOptions& options, QString* error);
+    bool hasModel() const;
+    QString modelName() const;
+    QString modelCard() const;  // description, training and metrics, for the status bar
+    QString deviceDescription() const;
+    const taxonomy::Taxonomy& taxonomy() const { return taxonomy_; }
+
+    // Returns the request id that tags its results.
+    quint64 analyse(const QString& path, bool withSaliency, engine::SaliencyMethod method);
+    // Computes (or fetches from cache) only the saliency map for the current image.
+    quint64 requestSaliency(const QString& path, engine::SaliencyMethod method);
+    quint64 latestRequest() const { return latest_; }
+
+  Q_SIGNALS:
+    void imageReady(quint64 request, const dermreader::ui::ImageResult& result);
+    void imageFailed(quint64 request, const QString& path, const QString& error);
+    void predictionReady(quint64 request, const QString& path,
+                         const dermreader::engine::Prediction& prediction, double milliseconds,
+                         bool cached);
+    void saliencyReady(quint64 request, const QString& path,
+                       const dermreader::engine::SaliencyMap& map, double milliseconds);
+    void failed(quint64 request, const QString& path, const QString& error);
+
+  private:
+    struct Job {
+        quint64 id = 0;
+        QString path;
+        bool predict = true, saliency = false;
+        engine::SaliencyMethod method = engine::SaliencyMethod::Gradient;
+    };
+    void workerLoop();
+    void runJob(const Job& job);
+    bool stale(const Job& job) const { return job.id != latest_.load(); }
+    QString cacheKey(const QString& hash, const QString& what) const;
+
+    const taxonomy::Taxonomy& taxonomy_;
+    std::shared_ptr<engine::Predictor> predictor_;  // shared: a running job keeps its model
+    QString modelKey_;
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::optional<Job> pending_;
+    bool stopping_ = false;
+    std::atomic<quint64> latest_{0};
+    std::map<QString, engine::Prediction> predictionCache_;
+    std::map<QString, engine::SaliencyMap> saliencyCache_;
+    std::thread worker_;
+};
+
+}  // namespace dermreader::ui
+
+Q_DECLARE_METATYPE(dermreader::ui::ImageResult)
+Q_DECLARE_METATYPE(dermreader::engine::Prediction)
+Q_DECLARE_METATYPE(dermreader::engine::SaliencyMap)

@@ -1,0 +1,404 @@
+#include "dermreader/ui/MainWindow.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateTime>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGraphicsScene>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSettings>
+#include <QSlider>
+#include <QSortFilterProxyModel>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include "dermreader/ui/AnalysisPanel.h"
+#include "dermreader/ui/ImageFolderModel.h"
+#include "dermreader/ui/ImageViewer.h"
+#include "dermreader/ui/PredictionService.h"
+#include "dermreader/ui/QtImage.h"
+
+namespace dermreader::ui {
+namespace eng = dermreader::engine;
+
+MainWindow::MainWindow(PredictionService& service, QWidget* parent)
+    : QMainWindow(parent), service_(service) {
+    setWindowTitle(tr("dermreader"));
+    folder_ = new ImageFolderModel(this);
+    filter_ = new QSortFilterProxyModel(this);
+    filter_->setSourceModel(folder_);
+    filter_->setFilterCaseSensitivity(Qt::CaseInsensitive);
+
+    // Left: search and thumbnails.
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    search_ = new QLineEdit(left);
+    search_->setPlaceholderText(tr("Filter by file name (Ctrl+F)"));
+    list_ = new QListView(left);
+    list_->setModel(filter_);
+    list_->setViewMode(QListView::IconMode);
+    list_->setIconSize(QSize(ImageFolderModel::kThumbnailSize, ImageFolderModel::kThumbnailSize));
+    list_->setGridSize(
+        QSize(ImageFolderModel::kThumbnailSize + 24, ImageFolderModel::kThumbnailSize + 28));
+    list_->setResizeMode(QListView::Adjust);
+    list_->setUniformItemSizes(true);
+    list_->setMovement(QListView::Static);
+    leftLayout->addWidget(search_);
+    leftLayout->addWidget(list_);
+
+    // Centre: the image and the overlay controls.
+    auto* centre = new QWidget(this);
+    auto* centreLayout = new QVBoxLayout(centre);
+    viewer_ = new ImageViewer(centre);
+    auto* controls = new QWidget(centre);
+    auto* controlsLayout = new QHBoxLayout(controls);
+    overlayToggle_ = new QCheckBox(tr("Saliency overlay (O)"), controls);
+    methodBox_ = new QComboBox(controls);
+    methodBox_->addItem(tr("Gradient (paper)"), static_cast<int>(eng::SaliencyMethod::Gradient));
+    methodBox_->addItem(tr("Grad-CAM"), static_cast<int>(eng::SaliencyMethod::GradCam));
+    colourBox_ = new QComboBox(controls);
+    colourBox_->addItem(tr("Inferno"), static_cast<int>(eng::ColourMap::Inferno));
+    colourBox_->addItem(tr("Jet"), static_cast<int>(eng::ColourMap::Jet));
+    colourBox_->addItem(tr("Grey"), static_cast<int>(eng::ColourMap::Grey));
+    opacity_ = new QSlider(Qt::Horizontal, controls);
+    opacity_->setRange(0, 100);
+    auto* legend = new QLabel(tr("low ▁▂▃▅▇ high attention"), controls);
+    controlsLayout->addWidget(overlayToggle_);
+    controlsLayout->addWidget(methodBox_);
+    controlsLayout->addWidget(colourBox_);
+    controlsLayout->addWidget(new QLabel(tr("Opacity"), controls));
+    controlsLayout->addWidget(opacity_);
+    controlsLayout->addWidget(legend);
+    centreLayout->addWidget(viewer_, 1);
+    centreLayout->addWidget(controls);
+
+    panel_ = new AnalysisPanel(service.taxonomy(), this);
+    auto* splitter = new QSplitter(this);
+    splitter->addWidget(left);
+    splitter->addWidget(centre);
+    splitter->addWidget(panel_);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({260, 700, 360});
+    setCentralWidget(splitter);
+
+    modelLabel_ = new QLabel(this);
+    deviceLabel_ = new QLabel(this);
+    timingLabel_ = new QLabel(this);
+    statusBar()->addPermanentWidget(modelLabel_);
+    statusBar()->addPermanentWidget(deviceLabel_);
+    statusBar()->addPermanentWidget(timingLabel_);
+
+    QSettings settings;
+    opacity_->setValue(settings.value("overlay/opacity", 60).toInt());
+    overlayToggle_->setChecked(settings.value("overlay/visible", false).toBool());
+    methodBox_->setCurrentIndex(settings.value("overlay/method", 0).toInt());
+    colourBox_->setCurrentIndex(settings.value("overlay/colours", 0).toInt());
+    panel_->setThresholds(settings.value("thresholds/review", 0.2).toDouble(),
+                          settings.value("thresholds/biopsy", 0.5).toDouble());
+    viewer_->setOverlayOpacity(opacity_->value() / 100.0);
+    viewer_->setOverlayVisible(overlayToggle_->isChecked());
+
+    connect(search_, &QLineEdit::textChanged, filter_,
+            &QSortFilterProxyModel::setFilterFixedString);
+    connect(list_->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            &MainWindow::onCurrentChanged);
+    connect(overlayToggle_, &QCheckBox::toggled, this, [this](bool on) {
+        viewer_->setOverlayVisible(on);
+        QSettings().setValue("overlay/visible", on);
+        requestOverlayIfNeeded();
+    });
+    connect(opacity_, &QSlider::valueChanged, this, [this](int value) {
+        viewer_->setOverlayOpacity(value / 100.0);
+        QSettings().setValue("overlay/opacity", value);
+    });
+    connect(methodBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
+        QSettings().setValue("overlay/method", index);
+        shownSaliency_.reset();
+        viewer_->setOverlay({});
+        requestOverlayIfNeeded();
+    });
+    connect(colourBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
+        QSettings().setValue("overlay/colours", index);
+        if (shownSaliency_) {
+            viewer_->setOverlay(saliencyOverlayImage(
+                *shownSaliency_, static_cast<eng::ColourMap>(colourBox_->currentData().toInt())));
+        }
+    });
+    connect(&service_, &PredictionService::imageReady, this, &MainWindow::onImageReady);
+    connect(&service_, &PredictionService::predictionReady, this, &MainWindow::onPrediction);
+    connect(&service_, &PredictionService::saliencyReady, this, &MainWindow::onSaliency);
+    connect(&service_, &PredictionService::imageFailed, this, &MainWindow::onImageFailed);
+    connect(&service_, &PredictionService::failed, this,
+            [this](quint64 request, const QString&, const QString& error) {
+                if (request == service_.latestRequest())
+                    statusBar()->showMessage(error, 10000);
+            });
+    buildActions();
+    refreshStatus();
+    resize(1360, 820);
+}
+
+void MainWindow::buildActions() {
+    auto add = [this](QMenu* menu, const QString& text, const QKeySequence& key, auto slot) {
+        auto* action = menu->addAction(text);
+        action->setShortcut(key);
+        connect(action, &QAction::triggered, this, slot);
+        addAction(action);
+        return action;
+    };
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    add(file, tr("Open folder…"), QKeySequence::Open, [this] { chooseFolder(); });
+    add(file, tr("Open model bundle…"), QKeySequence(tr("Ctrl+M")), [this] { chooseModel(); });
+    add(file, tr("Export case report (PDF)…"), QKeySequence(tr("Ctrl+E")),
+        [this] { exportReport(); });
+    add(file, tr("Quit"), QKeySequence::Quit, [this] { close(); });
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    add(view, tr("Next image"), QKeySequence(Qt::Key_PageDown), [this] { next(); });
+    add(view, tr("Previous image"), QKeySequence(Qt::Key_PageUp), [this] { previous(); });
+    add(view, tr("Next image"), QKeySequence(Qt::Key_J), [this] { next(); });
+    add(view, tr("Previous image"), QKeySequence(Qt::Key_K), [this] { previous(); });
+    add(view, tr("Toggle saliency overlay"), QKeySequence(Qt::Key_O),
+        [this] { overlayToggle_->toggle(); });
+    add(view, tr("Zoom in"), QKeySequence::ZoomIn, [this] { viewer_->zoomIn(); });
+    add(view, tr("Zoom out"), QKeySequence::ZoomOut, [this] { viewer_->zoomOut(); });
+    add(view, tr("Fit to window"), QKeySequence(Qt::Key_F), [this] { viewer_->fitToWindow(); });
+    add(view, tr("Actual size"), QKeySequence(Qt::Key_1), [this] { viewer_->actualSize(); });
+    add(view, tr("Rotate"), QKeySequence(Qt::Key_R), [this] { viewer_->rotateClockwise(); });
+    add(view, tr("Filter"), QKeySequence::Find, [this] { search_->setFocus(); });
+    add(view, tr("Model card"), QKeySequence(tr("Ctrl+I")), [this] {
+        QMessageBox::information(
+            this, tr("Model"), service_.hasModel() ? service_.modelCard() : tr("No model loaded"));
+    });
+}
+
+void MainWindow::refreshStatus(const QString& loadError) {
+    if (service_.hasModel()) {
+        modelLabel_->setText(tr("Model: %1").arg(service_.modelName()));
+        modelLabel_->setToolTip(service_.modelCard());
+        deviceLabel_->setText(service_.deviceDescription());
+    } else {
+        modelLabel_->setText(tr("No model: viewing only"));
+        modelLabel_->setToolTip(loadError);
+        deviceLabel_->clear();
+        panel_->showUnavailable(loadError.isEmpty() ? tr("No model loaded")
+                                                    : tr("Model not loaded: %1").arg(loadError));
+    }
+}
+
+void MainWindow::openFolder(const QString& folder) {
+    folder_->setFolder(folder);
+    QSettings().setValue("library/folder", folder);
+    setWindowTitle(tr("dermreader — %1").arg(folder));
+    if (filter_->rowCount() > 0)
+        selectRow(0);
+}
+
+void MainWindow::chooseFolder() {
+    const QString folder =
+        QFileDialog::getExistingDirectory(this, tr("Open image folder"), folder_->folder());
+    if (!folder.isEmpty())
+        openFolder(folder);
+}
+
+void MainWindow::chooseModel() {
+    const QString bundle = QFileDialog::getExistingDirectory(this, tr("Open model bundle"));
+    if (bundle.isEmpty())
+        return;
+    QString error;
+    if (service_.loadModel(bundle, {}, &error)) {
+        QSettings().setValue("model/bundle", bundle);
+        refreshStatus();
+        onCurrentChanged();
+    } else {
+        QMessageBox::warning(this, tr("Model not loaded"), error);
+        refreshStatus(error);
+    }
+}
+
+void MainWindow::selectRow(int row) {
+    if (row < 0 || row >= filter_->rowCount())
+        return;
+    list_->setCurrentIndex(filter_->index(row, 0));
+}
+
+int MainWindow::currentRow() const {
+    return list_->currentIndex().row();
+}
+
+void MainWindow::next() {
+    selectRow(currentRow() + 1);
+}
+void MainWindow::previous() {
+    selectRow(currentRow() - 1);
+}
+
+bool MainWindow::overlayShown() const {
+    return overlayToggle_->isChecked();
+}
+void MainWindow::setOverlayEnabled(bool on) {
+    overlayToggle_->setChecked(on);
+}
+void MainWindow::setOverlayOpacity(int percent) {
+    opacity_->setValue(percent);
+}
+
+eng::SaliencyMethod MainWindow::saliencyMethod() const {
+    return static_cast<eng::SaliencyMethod>(methodBox_->currentData().toInt());
+}
+
+void MainWindow::onCurrentChanged() {
+    const QString path = list_->currentIndex().data(ImageFolderModel::PathRole).toString();
+    if (path.isEmpty())
+        return;
+    currentPath_ = path;
+    shownPrediction_.reset();
+    shownSaliency_.reset();
+    shownImage_ = {};
+    viewer_->setOverlay({});
+    if (service_.hasModel())
+        panel_->showPending();
+    timingLabel_->clear();
+    service_.analyse(path, overlayToggle_->isChecked() && service_.hasModel(), saliencyMethod());
+}
+
+void MainWindow::onImageReady(quint64 request, const ImageResult& result) {
+    if (request != service_.latestRequest() || result.path != currentPath_)
+        return;
+    shownImage_ = result.image;
+    viewer_->setImage(result.image);
+    QString details = QStringLiteral("%1 · %2×%3 · %4")
+                          .arg(QFileInfo(result.path).fileName())
+                          .arg(result.image.width())
+                          .arg(result.image.height())
+                          .arg(QString::fromStdString(result.info.format));
+    if (result.info.modality != eng::ImageModality::Unknown) {
+        details += QStringLiteral(" · %1").arg(
+            QString::fromStdString(eng::toString(result.info.modality)));
+    }
+    for (const auto& [key, value] : result.info.tags) {
+        if (key == "PatientName" || key == "PatientID" || key == "StudyDate" ||
+            key == "BodyPartExamined") {
+            details += QStringLiteral(" · %1: %2")
+                           .arg(QString::fromStdString(key), QString::fromStdString(value));
+        }
+    }
+    statusBar()->showMessage(details);
+}
+
+void MainWindow::onPrediction(quint64 request, const QString& path,
+                              const eng::Prediction& prediction, double ms, bool cached) {
+    if (request != service_.latestRequest() || path != currentPath_)
+        return;
+    shownPrediction_ = prediction;
+    panel_->showPrediction(prediction);
+    timingLabel_->setText(cached ? tr("cached result") : tr("inference %1 ms").arg(ms, 0, 'f', 0));
+    Q_EMIT predictionShown(path);
+}
+
+void MainWindow::onSaliency(quint64 request, const QString& path, const eng::SaliencyMap& map,
+                            double ms) {
+    if (request != service_.latestRequest() || path != currentPath_)
+        return;
+    shownSaliency_ = map;
+    viewer_->setOverlay(
+        saliencyOverlayImage(map, static_cast<eng::ColourMap>(colourBox_->currentData().toInt())));
+    if (ms > 0)
+        timingLabel_->setText(timingLabel_->text() + tr(", saliency %1 ms").arg(ms, 0, 'f', 0));
+    Q_EMIT saliencyShown(path);
+}
+
+void MainWindow::onImageFailed(quint64 request, const QString& path, const QString& error) {
+    if (request != service_.latestRequest() || path != currentPath_)
+        return;
+    viewer_->showError(error);
+    panel_->showUnavailable(tr("This file cannot be analysed."));
+    statusBar()->showMessage(error);
+    Q_EMIT errorShown(path);
+}
+
+void MainWindow::requestOverlayIfNeeded() {
+    if (!overlayToggle_->isChecked() || shownSaliency_ || currentPath_.isEmpty() ||
+        !service_.hasModel())
+        return;
+    if (!shownPrediction_) {  // still analysing: restart with the overlay included
+        service_.analyse(currentPath_, true, saliencyMethod());
+        return;
+    }
+    service_.requestSaliency(currentPath_, saliencyMethod());
+}
+
+void MainWindow::exportReport(const QString& pdfPath) {
+    QString path = pdfPath;
+    if (path.isEmpty()) {
+        path = QFileDialog::getSaveFileName(this, tr("Export case report"),
+                                            QFileInfo(currentPath_).completeBaseName() + ".pdf",
+                                            tr("PDF (*.pdf)"));
+    }
+    if (path.isEmpty() || shownImage_.isNull())
+        return;
+    QPdfWriter pdf(path);
+    pdf.setPageSize(QPageSize(QPageSize::A4));
+    pdf.setResolution(150);
+    pdf.setTitle(tr("dermreader case report"));
+    QPainter painter(&pdf);
+    const int width = pdf.width();
+    int y = 0;
+    QFont title = painter.font();
+    title.setPointSize(16);
+    title.setBold(true);
+    painter.setFont(title);
+    painter.drawText(0, y += 60, tr("dermreader case report"));
+    QFont body = painter.font();
+    body.setPointSize(10);
+    body.setBold(false);
+    painter.setFont(body);
+    painter.drawText(0, y += 50,
+                     QFileInfo(currentPath_).fileName() + " · " +
+                         QDateTime::currentDateTime().toString(Qt::ISODate));
+    QImage picture = shownImage_.convertToFormat(QImage::Format_ARGB32);
+    if (shownSaliency_ && overlayToggle_->isChecked()) {
+        QPainter overlay(&picture);
+        overlay.setOpacity(opacity_->value() / 100.0);
+        overlay.drawImage(
+            0, 0,
+            saliencyOverlayImage(*shownSaliency_,
+                                 static_cast<eng::ColourMap>(colourBox_->currentData().toInt())));
+    }
+    const QImage scaled =
+        picture.scaled(width / 2, width / 2, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    painter.drawImage(0, y += 30, scaled);
+    int textY = y + 20;
+    auto line = [&](const QString& text) { painter.drawText(width / 2 + 40, textY += 40, text); };
+    if (shownPrediction_) {
+        line(tr("P(malignant): %1").arg(panel_->malignantText()));
+        for (const auto& l : panel_->binaryText().split('\n', Qt::SkipEmptyParts))
+            line(l);
+        line(tr("Most probable classes:"));
+        for (const auto& l : panel_->topClassesText().split('\n', Qt::SkipEmptyParts))
+            line("  " + l);
+    } else {
+        line(tr("No prediction"));
+    }
+    y += scaled.height() + 60;
+    painter.drawText(0, y += 40,
+                     tr("Model: %1 (%2)").arg(service_.modelName(), service_.deviceDescription()));
+    if (shownSaliency_ && overlayToggle_->isChecked()) {
+        painter.drawText(0, y += 40, tr("Overlay: %1 saliency").arg(methodBox_->currentText()));
+    }
+    painter.drawText(0, y += 40, tr("Decision support for research use; not a diagnosis."));
+    painter.end();
+    statusBar()->showMessage(tr("Report written to %1").arg(path), 5000);
+}
+
+}  // namespace dermreader::ui

@@ -1,0 +1,240 @@
+#include "dermreader/ui/PredictionService.h"
+
+#include <QCryptographicHash>
+#include <QFile>
+#include <QMetaObject>
+#include <chrono>
+
+#include "dermreader/engine/ImageLoader.h"
+#include "dermreader/ui/QtImage.h"
+
+namespace dermreader::ui {
+namespace eng = dermreader::engine;
+
+namespace {
+constexpr std::size_t kMaxCachedPredictions = 20000;  // a few KB each
+constexpr std::size_t kMaxCachedMaps = 8;             // megabytes each
+
+template <typename Map>
+void bound(Map& map, std::size_t limit) {
+    while (map.size() > limit)
+        map.erase(map.begin());
+}
+
+double millisecondsSince(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
+        .count();
+}
+}  // namespace
+
+PredictionService::PredictionService(const taxonomy::Taxonomy& taxonomy, QObject* parent)
+    : QObject(parent), taxonomy_(taxonomy) {
+    qRegisterMetaType<dermreader::ui::ImageResult>();
+    qRegisterMetaType<dermreader::engine::Prediction>();
+    qRegisterMetaType<dermreader::engine::SaliencyMap>();
+    worker_ = std::thread([this] { workerLoop(); });
+}
+
+PredictionService::~PredictionService() {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        stopping_ = true;
+        latest_ = ~quint64{0};  // everything in flight is stale now
+    }
+    wake_.notify_all();
+    worker_.join();
+}
+
+bool PredictionService::loadModel(const QString& bundle, const eng::PredictorOptions& options,
+                                  QString* error) {
+    try {
+        auto predictor = std::make_unique<eng::Predictor>(bundle.toStdString(), taxonomy_, options);
+        std::lock_guard<std::mutex> lock(mutex_);
+        predictor_ = std::move(predictor);
+        modelKey_ = bundle + "|" + QString::fromStdString(predictor_->manifest().created);
+        predictionCache_.clear();
+        saliencyCache_.clear();
+        return true;
+    } catch (const std::exception& e) {
+        if (error)
+            *error = QString::fromUtf8(e.what());
+        std::lock_guard<std::mutex> lock(mutex_);
+        predictor_.reset();
+        return false;
+    }
+}
+
+bool PredictionService::hasModel() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return predictor_ != nullptr;
+}
+
+QString PredictionService::modelName() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return predictor_ ? QString::fromStdString(predictor_->manifest().name) : QString();
+}
+
+QString PredictionService::modelCard() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (!predictor_)
+        return {};
+    const auto& m = predictor_->manifest();
+    return QStringLiteral("%1\ncreated %2, %3 classes, input %4 px\ntraining: %5\nmetrics: %6")
+        .arg(QString::fromStdString(m.name), QString::fromStdString(m.created))
+        .arg(m.classes.size())
+        .arg(m.inputSize)
+        .arg(QString::fromStdString(m.trainingJson).left(400),
+             QString::fromStdString(m.metricsJson).left(400));
+}
+
+QString PredictionService::deviceDescription() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return predictor_ ? QString::fromStdString(predictor_->deviceDescription()) : QString();
+}
+
+quint64 PredictionService::analyse(const QString& path, bool withSaliency,
+                                   eng::SaliencyMethod method) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const quint64 id = latest_ + 1;
+    latest_ = id;
+    pending_ = Job{id, path, true, withSaliency, method};
+    wake_.notify_one();
+    return id;
+}
+
+quint64 PredictionService::requestSaliency(const QString& path, eng::SaliencyMethod method) {
+    std::lock_guard<std::mutex> lock(mutex_);
+    const quint64 id = latest_ + 1;
+    latest_ = id;
+    pending_ = Job{id, path, false, true, method};
+    wake_.notify_one();
+    return id;
+}
+
+QString PredictionService::cacheKey(const QString& hash, const QString& what) const {
+    return hash + "|" + modelKey_ + "|" + what;
+}
+
+void PredictionService::workerLoop() {
+    for (;;) {
+        Job job;
+        {
+            std::unique_lock<std::mutex> lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || pending_.has_value(); });
+            if (stopping_)
+                return;
+            job = *pending_;
+            pending_.reset();
+        }
+        runJob(job);
+    }
+}
+
+void PredictionService::runJob(const Job& job) {
+    // 1. Decode and hash.
+    eng::LoadedImage loaded;
+    try {
+        loaded = eng::loadImage(job.path.toStdString());
+    } catch (const std::exception& e) {
+        if (!stale(job)) {
+            QMetaObject::invokeMethod(
+                this, [this, id = job.id, path = job.path, message = QString::fromUtf8(e.what())] {
+                    Q_EMIT imageFailed(id, path, message);
+                });
+        }
+        return;
+    }
+    QFile file(job.path);
+    QCryptographicHash hash(QCryptographicHash::Sha256);
+    if (file.open(QIODevice::ReadOnly))
+        hash.addData(&file);
+    const ImageResult image{job.path, toQImage(loaded.image), loaded.info,
+                            QString::fromLatin1(hash.result().toHex())};
+    if (stale(job))
+        return;
+    if (job.predict) {
+        QMetaObject::invokeMethod(this,
+                                  [this, id = job.id, image] { Q_EMIT imageReady(id, image); });
+    }
+    std::unique_lock<std::mutex> lock(mutex_);
+    const std::shared_ptr<eng::Predictor> predictor = predictor_;
+    if (!predictor)
+        return;
+
+    // 2. Predict (cached per content hash and model).
+    if (job.predict) {
+        const QString key = cacheKey(image.hash, "prediction");
+        auto cached = predictionCache_.find(key);
+        if (cached != predictionCache_.end()) {
+            const auto prediction = cached->second;
+            lock.unlock();
+            QMetaObject::invokeMethod(this, [this, id = job.id, path = job.path, prediction] {
+                Q_EMIT predictionReady(id, path, prediction, 0.0, true);
+            });
+        } else {
+            lock.unlock();
+            try {
+                const auto start = std::chrono::steady_clock::now();
+                const auto prediction = predictor->predict(loaded.image);
+                const double ms = millisecondsSince(start);
+                lock.lock();
+                predictionCache_[key] = prediction;
+                bound(predictionCache_, kMaxCachedPredictions);
+                lock.unlock();
+                if (!stale(job)) {
+                    QMetaObject::invokeMethod(
+                        this, [this, id = job.id, path = job.path, prediction, ms] {
+                            Q_EMIT predictionReady(id, path, prediction, ms, false);
+                        });
+                }
+            } catch (const std::exception& e) {
+                QMetaObject::invokeMethod(this, [this, id = job.id, path = job.path,
+                                                 message = QString::fromUtf8(e.what())] {
+                    Q_EMIT failed(id, path, message);
+                });
+                return;
+            }
+        }
+        if (lock.owns_lock())
+            lock.unlock();
+    } else {
+        lock.unlock();
+    }
+    if (!job.saliency || stale(job))
+        return;
+
+    // 3. Saliency (cached for the last few images).
+    const QString key =
+        cacheKey(image.hash, "saliency-" + QString::fromStdString(eng::toString(job.method)));
+    lock.lock();
+    if (auto cached = saliencyCache_.find(key); cached != saliencyCache_.end()) {
+        const auto map = cached->second;
+        lock.unlock();
+        QMetaObject::invokeMethod(this, [this, id = job.id, path = job.path, map] {
+            Q_EMIT saliencyReady(id, path, map, 0.0);
+        });
+        return;
+    }
+    lock.unlock();
+    try {
+        const auto start = std::chrono::steady_clock::now();
+        const auto map = predictor->saliency(loaded.image, job.method);
+        const double ms = millisecondsSince(start);
+        lock.lock();
+        saliencyCache_[key] = map;
+        bound(saliencyCache_, kMaxCachedMaps);
+        lock.unlock();
+        if (!stale(job)) {
+            QMetaObject::invokeMethod(this, [this, id = job.id, path = job.path, map, ms] {
+                Q_EMIT saliencyReady(id, path, map, ms);
+            });
+        }
+    } catch (const std::exception& e) {
+        QMetaObject::invokeMethod(
+            this, [this, id = job.id, path = job.path, message = QString::fromUtf8(e.what())] {
+                Q_EMIT failed(id, path, message);
+            });
+    }
+}
+
+}  // namespace dermreader::ui
