@@ -32,4 +32,8 @@ ImportReport importImageNetWeights(const std::filesystem::path& checkpoint, Chec
                                    const std::filesystem::path& dir, ModelManifest manifest,
                                    std::uint64_t seed = 0);
 
+// Copies a bundle, storing its floating-point weights as `floatType` (F16 halves the size of
+// a bundle shipped with the program). Checks the copy loads before returning.
+void copyBundle(const std::filesystem::path& from, const std::filesystem::path& to, DType floatType);
+
 }  // namespace dermreader::engine
