@@ -384,14 +384,18 @@ void addBench(CLI::App& app) {
 }
 
 void addCopyModel(CLI::App& app) {
-    auto* cmd = app.add_subcommand("copy-model", "Copy a model bundle, optionally storing its weights in half precision");
+    auto* cmd = app.add_subcommand(
+        "copy-model", "Copy a model bundle, optionally storing its weights in half precision");
     auto from = std::make_shared<std::string>(), to = std::make_shared<std::string>();
     auto dtype = std::make_shared<std::string>("f32");
     cmd->add_option("FROM", *from, "Bundle to copy")->required();
     cmd->add_option("TO", *to, "New bundle folder")->required();
-    cmd->add_option("--dtype", *dtype, "f32, f16 or bf16")->check(CLI::IsMember({"f32", "f16", "bf16"}));
+    cmd->add_option("--dtype", *dtype, "f32, f16 or bf16")
+        ->check(CLI::IsMember({"f32", "f16", "bf16"}));
     cmd->callback([=] {
-        const auto type = *dtype == "f16" ? eng::DType::F16 : *dtype == "bf16" ? eng::DType::BF16 : eng::DType::F32;
+        const auto type = *dtype == "f16"    ? eng::DType::F16
+                          : *dtype == "bf16" ? eng::DType::BF16
+                                             : eng::DType::F32;
         eng::copyBundle(*from, *to, type);
         std::cout << "wrote " << *to << "\n";
     });

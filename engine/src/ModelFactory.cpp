@@ -133,12 +133,14 @@ ImportReport importImageNetWeights(const std::filesystem::path& checkpoint, Chec
     return report;
 }
 
-void copyBundle(const std::filesystem::path& from, const std::filesystem::path& to, DType floatType) {
+void copyBundle(const std::filesystem::path& from, const std::filesystem::path& to,
+                DType floatType) {
     auto manifest = readManifest(from);
     InceptionV3 model(static_cast<int64_t>(manifest.classes.size()), manifest.auxLogits);
     loadStateDict(*model, SafetensorsFile::open(manifest.weightsPath()));
     std::filesystem::create_directories(to);
-    saveStateDict(*model, to / manifest.weightsFile, floatType, {{"format", "pt"}, {"dermreader_model", manifest.name}});
+    saveStateDict(*model, to / manifest.weightsFile, floatType,
+                  {{"format", "pt"}, {"dermreader_model", manifest.name}});
     writeManifest(manifest, to);
     InceptionV3 check(static_cast<int64_t>(manifest.classes.size()), manifest.auxLogits);
     loadStateDict(*check, SafetensorsFile::open(to / manifest.weightsFile));

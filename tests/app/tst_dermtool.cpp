@@ -33,7 +33,11 @@ struct Run {
 Run dermtool(const QStringList& arguments, const QString& modelEnv = "/nonexistent/model") {
     QProcess process;
     auto env = QProcessEnvironment::systemEnvironment();
-    env.insert("DERMREADER_MODEL", modelEnv);
+    if (modelEnv.isEmpty()) {
+        env.remove("DERMREADER_MODEL");
+    } else {
+        env.insert("DERMREADER_MODEL", modelEnv);
+    }
     process.setProcessEnvironment(env);
     process.start(DERMTOOL_PATH, arguments);
     process.waitForFinished(300000);
@@ -158,6 +162,70 @@ class TestDermtool : public QObject {
         const auto bad = dermtool({"taxonomy", "partition", "--dataset", "nonsense=/x"});
         QCOMPARE(bad.exitCode, 1);
         QVERIFY(bad.err.contains("unknown dataset format 'nonsense'"));
+    }
+
+    void packTrainEvaluateAndCopyFromTheCommandLine() {
+        // A folder per class with a few small images.
+        for (int i = 0; i < 8; ++i) {
+            const fs::path folder = root_ / "classes" / (i % 2 ? "melanoma" : "nevus");
+            fs::create_directories(folder);
+            saveImage(gradientImage(90 + i, 80, i * 30),
+                      folder / ("img" + std::to_string(i) + ".png"));
+        }
+        const QString pack = QString::fromStdString((root_ / "small.drpack").string());
+        const auto packed = dermtool(
+            {"pack", "--dataset", "folder=" + QString::fromStdString((root_ / "classes").string()),
+             "--max-side", "96", "--out", pack});
+        QVERIFY2(packed.exitCode == 0, qPrintable(packed.err));
+        QVERIFY(packed.out.contains("8 images"));
+
+        const QString run = QString::fromStdString((root_ / "run").string());
+        const QStringList trainArgs = {
+            "train", "--pack",         pack,  "--out",        run,  "--epochs",
+            "1",     "--batch-size",   "4",   "--input-size", "75", "--max-steps-per-epoch",
+            "1",     "--holdout-fold", "0",   "--folds",      "4",  "--device",
+            "cpu",   "--progress",     "json"};
+        const auto trained = dermtool(trainArgs);
+        QVERIFY2(trained.exitCode == 0, qPrintable(trained.err));
+        const auto events = trained.lines();
+        QCOMPARE(events.first()["event"].toString(), QStringLiteral("step"));
+        QVERIFY(events.first().contains("images_per_second") &&
+                events.first().contains("eta_seconds"));
+        QCOMPARE(events[events.size() - 2]["event"].toString(), QStringLiteral("epoch"));
+        QCOMPARE(events.last()["event"].toString(), QStringLiteral("finished"));
+        QVERIFY(fs::exists(root_ / "run" / "model-best" / "manifest.json"));
+        QVERIFY(fs::exists(root_ / "run" / "epoch-1" / "metrics.json"));
+
+        const auto again = dermtool(trainArgs);  // an existing run needs --resume
+        QCOMPARE(again.exitCode, 1);
+        QVERIFY(again.err.contains("pass --resume"));
+
+        const QString best = QString::fromStdString((root_ / "run" / "model-best").string());
+        const auto evaluated = dermtool({"evaluate", "--model", best, "--data", pack, "--out",
+                                         QString::fromStdString((root_ / "eval").string())});
+        QVERIFY2(evaluated.exitCode == 0, qPrintable(evaluated.err));
+        QVERIFY2(evaluated.out.contains("melanocytic: AUC"), qPrintable(evaluated.out));
+        QVERIFY(fs::exists(root_ / "eval" / "roc_melanocytic.png"));
+
+        const QString half = QString::fromStdString((root_ / "half").string());
+        QCOMPARE(dermtool({"copy-model", best, half, "--dtype", "f16"}).exitCode, 0);
+        QVERIFY(fs::file_size(root_ / "half" / "weights.safetensors") <
+                fs::file_size(root_ / "run" / "model-best" / "weights.safetensors") * 6 / 10);
+        QCOMPARE(dermtool({"predict", "--model", half,
+                           QString::fromStdString((root_ / "a.jpg").string())})
+                     .exitCode,
+                 0);
+    }
+
+    void predictUsesTheDefaultModelOutOfTheBox() {
+        const fs::path bundled =
+            fs::path(DERMREADER_SOURCE_DIR) / "resources" / "models" / "default";
+        if (!fs::exists(bundled / "manifest.json"))
+            QSKIP("no default model in resources/models/default yet");
+        const auto run =
+            dermtool({"predict", QString::fromStdString((root_ / "a.jpg").string())}, QString());
+        QVERIFY2(run.exitCode == 0, qPrintable(run.err));
+        QVERIFY(run.lines()[0].contains("malignant"));
     }
 
   private:

@@ -25,9 +25,11 @@ namespace {
 
 long residentKilobytes() {
     QFile status("/proc/self/status");
-    if (!status.open(QIODevice::ReadOnly)) return -1;
+    if (!status.open(QIODevice::ReadOnly))
+        return -1;
     for (const auto& line : QString::fromLatin1(status.readAll()).split('\n')) {
-        if (line.startsWith("VmRSS:")) return line.section(' ', 1, -1, QString::SectionSkipEmpty).section(' ', 0, 0).toLong();
+        if (line.startsWith("VmRSS:"))
+            return line.section(' ', 1, -1, QString::SectionSkipEmpty).section(' ', 0, 0).toLong();
     }
     return -1;
 }
@@ -37,7 +39,9 @@ double median(std::vector<double> v) {
     return v.empty() ? 0 : v[v.size() / 2];
 }
 
-bool waitFor(QSignalSpy& spy, int timeoutMs) { return !spy.isEmpty() || spy.wait(timeoutMs); }
+bool waitFor(QSignalSpy& spy, int timeoutMs) {
+    return !spy.isEmpty() || spy.wait(timeoutMs);
+}
 
 }  // namespace
 
@@ -64,7 +68,8 @@ int main(int argc, char** argv) {
     // 1024x768 JPEGs, each a little different so that no result comes from the cache.
     QTemporaryDir dir;
     const int repeats = parser.value("repeats").toInt();
-    const QImage base = QImage(parser.value("sample")).scaled(1024, 768).convertToFormat(QImage::Format_RGB888);
+    const QImage base =
+        QImage(parser.value("sample")).scaled(1024, 768).convertToFormat(QImage::Format_RGB888);
     for (int i = 0; i < repeats + 1; ++i) {
         QImage copy = base;
         copy.setPixelColor(i, 0, QColor(i, 255 - i, 7 * i % 256));
@@ -82,9 +87,11 @@ int main(int argc, char** argv) {
         QElapsedTimer timer;
         timer.start();
         window.selectRow(i);
-        if (!waitFor(prediction, 60000)) return 2;
+        if (!waitFor(prediction, 60000))
+            return 2;
         toProbability.push_back(timer.nsecsElapsed() / 1e6);
-        if (!waitFor(overlay, 60000)) return 2;
+        if (!waitFor(overlay, 60000))
+            return 2;
         toOverlay.push_back(timer.nsecsElapsed() / 1e6);
     }
     QTextStream out(stdout);
@@ -109,14 +116,16 @@ int main(int argc, char** argv) {
                 QSignalSpy prediction(&window, &MainWindow::predictionShown);
                 QSignalSpy failed(&window, &MainWindow::errorShown);
                 window.selectRow(row);
-                while (prediction.isEmpty() && failed.isEmpty()) QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
+                while (prediction.isEmpty() && failed.isEmpty())
+                    QCoreApplication::processEvents(QEventLoop::WaitForMoreEvents, 100);
             }
-            if (row % 200 == 0) QCoreApplication::processEvents();
+            if (row % 200 == 0)
+                QCoreApplication::processEvents();
         }
         QTest::qWait(3000);  // let the last thumbnails land
         out << "browsed " << rows << " images (" << rows / 25 + 1 << " predictions) in "
-            << QString::number(timer.elapsed() / 1000.0, 'f', 0) << " s; resident memory " << before / 1024 << " MB before, "
-            << residentKilobytes() / 1024 << " MB after\n";
+            << QString::number(timer.elapsed() / 1000.0, 'f', 0) << " s; resident memory "
+            << before / 1024 << " MB before, " << residentKilobytes() / 1024 << " MB after\n";
     }
     return 0;
 }
