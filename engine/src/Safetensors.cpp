@@ -1,10 +1,5 @@
 #include "dermreader/engine/Safetensors.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -123,27 +118,15 @@ std::int64_t TensorInfo::elementCount() const {
 SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
     SafetensorsFile file;
     file.path_ = path;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        fail(path, std::string("cannot open: ") + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        fail(path, "not a regular file");
+    try {
+        file.mapped_ = MappedFile::open(path);
+    } catch (const MappedFileError& e) {
+        fail(path, e.what());
     }
-    const auto size = static_cast<std::uint64_t>(st.st_size);
-    if (size < 8) {
-        ::close(fd);
+    const std::uint64_t size = file.mapped_.size();
+    if (size < 8)
         fail(path, size == 0 ? "the file is empty" : "the file is truncated (no header)");
-    }
-    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-    ::close(fd);
-    if (mapping == MAP_FAILED)
-        fail(path, std::string("cannot map: ") + std::strerror(errno));
-    file.mapping_ = mapping;
-    file.mappedSize_ = size;
-
-    const auto* bytes = static_cast<const std::byte*>(mapping);
+    const auto* bytes = reinterpret_cast<const std::byte*>(file.mapped_.data());
     const std::uint64_t headerSize = readLittleEndian64(bytes);
     if (headerSize > kMaxHeaderBytes || headerSize > size - 8) {
         fail(path, "header length " + std::to_string(headerSize) +
@@ -203,34 +186,6 @@ SafetensorsFile SafetensorsFile::open(const std::filesystem::path& path) {
         file.byName_[file.tensors_[i].name] = i;
     file.dataStart_ = bytes + 8 + headerSize;
     return file;
-}
-
-SafetensorsFile::SafetensorsFile(SafetensorsFile&& other) noexcept {
-    *this = std::move(other);
-}
-
-SafetensorsFile& SafetensorsFile::operator=(SafetensorsFile&& other) noexcept {
-    if (this != &other) {
-        unmap();
-        path_ = std::move(other.path_);
-        mapping_ = std::exchange(other.mapping_, nullptr);
-        mappedSize_ = std::exchange(other.mappedSize_, 0);
-        dataStart_ = std::exchange(other.dataStart_, nullptr);
-        tensors_ = std::move(other.tensors_);
-        byName_ = std::move(other.byName_);
-        metadata_ = std::move(other.metadata_);
-    }
-    return *this;
-}
-
-SafetensorsFile::~SafetensorsFile() {
-    unmap();
-}
-
-void SafetensorsFile::unmap() {
-    if (mapping_)
-        ::munmap(mapping_, mappedSize_);
-    mapping_ = nullptr;
 }
 
 const TensorInfo* SafetensorsFile::find(const std::string& name) const {

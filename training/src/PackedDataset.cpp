@@ -1,12 +1,6 @@
 #include "dermreader/training/PackedDataset.h"
 
-#include <fcntl.h>
-#include <sys/mman.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
 #include <algorithm>
-#include <cerrno>
 #include <cmath>
 #include <cstring>
 #include <fstream>
@@ -70,26 +64,15 @@ std::uint64_t readU64(const std::uint8_t* p) {
 PackedDataset PackedDataset::open(const fs::path& path) {
     PackedDataset pack;
     pack.path_ = path;
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        fail(path, std::string("cannot open: ") + std::strerror(errno));
-    struct stat st {};
-    if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-        ::close(fd);
-        fail(path, "not a regular file");
+    try {
+        pack.mapped_ = engine::MappedFile::open(path);
+    } catch (const engine::MappedFileError& e) {
+        fail(path, e.what());
     }
-    const auto size = static_cast<std::uint64_t>(st.st_size);
-    if (size < 24) {
-        ::close(fd);
+    const std::uint64_t size = pack.mapped_.size();
+    if (size < 24)
         fail(path, "too short to be a packed dataset");
-    }
-    void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_SHARED, fd, 0);
-    ::close(fd);
-    if (mapping == MAP_FAILED)
-        fail(path, std::string("cannot map: ") + std::strerror(errno));
-    pack.mapping_ = mapping;
-    pack.mappedSize_ = size;
-    const auto* bytes = static_cast<const std::uint8_t*>(mapping);
+    const auto* bytes = pack.mapped_.data();
     if (std::memcmp(bytes, kMagic, 8) != 0)
         fail(path, "not a packed dataset (bad magic)");
     if (std::memcmp(bytes + size - 8, kEndMagic, 8) != 0)
@@ -133,34 +116,6 @@ PackedDataset PackedDataset::open(const fs::path& path) {
     }
     pack.data_ = bytes + 8;
     return pack;
-}
-
-PackedDataset::PackedDataset(PackedDataset&& other) noexcept {
-    *this = std::move(other);
-}
-
-PackedDataset& PackedDataset::operator=(PackedDataset&& other) noexcept {
-    if (this != &other) {
-        unmap();
-        path_ = std::move(other.path_);
-        mapping_ = std::exchange(other.mapping_, nullptr);
-        mappedSize_ = std::exchange(other.mappedSize_, 0);
-        data_ = std::exchange(other.data_, nullptr);
-        entries_ = std::move(other.entries_);
-        taxonomyDigest_ = std::move(other.taxonomyDigest_);
-        maxSide_ = other.maxSide_;
-    }
-    return *this;
-}
-
-PackedDataset::~PackedDataset() {
-    unmap();
-}
-
-void PackedDataset::unmap() {
-    if (mapping_)
-        ::munmap(mapping_, mappedSize_);
-    mapping_ = nullptr;
 }
 
 engine::RgbImage PackedDataset::image(std::size_t i) const {

@@ -34,6 +34,7 @@ ImportReport importImageNetWeights(const std::filesystem::path& checkpoint, Chec
 
 // Copies a bundle, storing its floating-point weights as `floatType` (F16 halves the size of
 // a bundle shipped with the program). Checks the copy loads before returning.
-void copyBundle(const std::filesystem::path& from, const std::filesystem::path& to, DType floatType);
+void copyBundle(const std::filesystem::path& from, const std::filesystem::path& to,
+                DType floatType);
 
 }  // namespace dermreader::engine

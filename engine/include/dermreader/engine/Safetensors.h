@@ -12,6 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "dermreader/engine/MappedFile.h"
+
 namespace dermreader::engine {
 
 class SafetensorsError : public std::runtime_error {
@@ -38,9 +40,8 @@ class SafetensorsFile {
     // Maps the file and validates the header; throws SafetensorsError naming the file.
     static SafetensorsFile open(const std::filesystem::path& path);
 
-    SafetensorsFile(SafetensorsFile&&) noexcept;
-    SafetensorsFile& operator=(SafetensorsFile&&) noexcept;
-    ~SafetensorsFile();
+    SafetensorsFile(SafetensorsFile&&) noexcept = default;
+    SafetensorsFile& operator=(SafetensorsFile&&) noexcept = default;
 
     const std::filesystem::path& path() const { return path_; }
     const std::vector<TensorInfo>& tensors() const { return tensors_; }  // in file order
@@ -50,11 +51,9 @@ class SafetensorsFile {
 
   private:
     SafetensorsFile() = default;
-    void unmap();
 
     std::filesystem::path path_;
-    void* mapping_ = nullptr;
-    std::size_t mappedSize_ = 0;
+    MappedFile mapped_;
     const std::byte* dataStart_ = nullptr;
     std::vector<TensorInfo> tensors_;
     std::map<std::string, std::size_t> byName_;

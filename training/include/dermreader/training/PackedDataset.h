@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "dermreader/engine/Image.h"
+#include "dermreader/engine/MappedFile.h"
 #include "dermreader/training/Dataset.h"
 
 namespace dermreader::training {
@@ -36,9 +37,8 @@ struct PackedEntry {
 class PackedDataset {
   public:
     static PackedDataset open(const std::filesystem::path& path);
-    PackedDataset(PackedDataset&&) noexcept;
-    PackedDataset& operator=(PackedDataset&&) noexcept;
-    ~PackedDataset();
+    PackedDataset(PackedDataset&&) noexcept = default;
+    PackedDataset& operator=(PackedDataset&&) noexcept = default;
 
     std::size_t size() const { return entries_.size(); }
     const PackedEntry& entry(std::size_t i) const { return entries_.at(i); }
@@ -55,11 +55,9 @@ class PackedDataset {
 
   private:
     PackedDataset() = default;
-    void unmap();
 
     std::filesystem::path path_;
-    void* mapping_ = nullptr;
-    std::size_t mappedSize_ = 0;
+    engine::MappedFile mapped_;
     const std::uint8_t* data_ = nullptr;
     std::vector<PackedEntry> entries_;
     std::string taxonomyDigest_;
