@@ -59,6 +59,11 @@ void TfRmsProp::load(const engine::SafetensorsFile& file) {
             throw engine::SafetensorsError("optimizer state '" + file.path().string() + "' lacks " +
                                            slot.name);
         }
+        if (slot.parameter.sizes() != c10::IntArrayRef(ms->shape) ||
+            slot.parameter.sizes() != c10::IntArrayRef(mom->shape)) {
+            throw engine::SafetensorsError("optimizer state '" + file.path().string() +
+                                           "' has the wrong shape for " + slot.name);
+        }
         slot.meanSquare.copy_(engine::readTensor(file, *ms));
         slot.moment.copy_(engine::readTensor(file, *mom));
     }

@@ -202,28 +202,43 @@ struct Trainer::Impl {
         loadCheckpoint();
     }
 
+    // The checkpoint folder is replaced as a whole: written to checkpoint.partial (state.json
+    // last), then swapped in by renames, so a crash at any point leaves one complete checkpoint.
+    fs::path completeCheckpoint() const {
+        for (const char* name : {"checkpoint", "checkpoint.partial", "checkpoint.old"}) {
+            if (fs::exists(runDir / name / "state.json"))
+                return runDir / name;
+        }
+        return {};
+    }
+
     void loadCheckpoint() {
-        const fs::path stateFile = checkpointDir() / "state.json";
-        if (!fs::exists(stateFile))
+        const fs::path dir = completeCheckpoint();
+        if (dir.empty())
             return;
-        std::ifstream in(stateFile);
+        std::ifstream in(dir / "state.json");
         const json state = json::parse(in);
         epochsDone = state.at("epochs_done").get<int>();
         bestScore = state.value("best_score", -1.0);
         history = state.value("history", json::array());
-        eng::loadStateDict(*model,
-                           eng::SafetensorsFile::open(checkpointDir() / "model.safetensors"));
-        optimizer->load(eng::SafetensorsFile::open(checkpointDir() / "optimizer.safetensors"));
+        eng::loadStateDict(*model, eng::SafetensorsFile::open(dir / "model.safetensors"));
+        optimizer->load(eng::SafetensorsFile::open(dir / "optimizer.safetensors"));
     }
 
     void saveCheckpoint() {
-        fs::create_directories(checkpointDir());
-        eng::saveStateDict(*model, checkpointDir() / "model.safetensors");
-        optimizer->save(checkpointDir() / "optimizer.safetensors");
-        // state.json last: it is what makes the checkpoint count.
+        const fs::path partial = runDir / "checkpoint.partial", old = runDir / "checkpoint.old";
+        fs::remove_all(partial);
+        fs::create_directories(partial);
+        eng::saveStateDict(*model, partial / "model.safetensors");
+        optimizer->save(partial / "optimizer.safetensors");
         writeJsonAtomically(
-            checkpointDir() / "state.json",
+            partial / "state.json",
             {{"epochs_done", epochsDone}, {"best_score", bestScore}, {"history", history}});
+        fs::remove_all(old);
+        if (fs::exists(checkpointDir()))
+            fs::rename(checkpointDir(), old);
+        fs::rename(partial, checkpointDir());
+        fs::remove_all(old);
     }
 
     torch::Tensor trainingBatch(const std::vector<std::size_t>& batch, int epoch) const {
@@ -262,25 +277,34 @@ struct Trainer::Impl {
         const auto input = prepare(trainingBatch(batch, epoch));
         const auto targets = labelsOf(batch);
         optimizer->zeroGrad();
+        torch::Tensor loss;
+        {  // forward under autocast, backward outside it
 #ifdef DERMREADER_WITH_CUDA
-        const bool autocast = device.is_cuda() && config.cudaBFloat16;
-        if (autocast) {
-            at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-            at::autocast::set_enabled(true);
-        }
+            // Autocast is thread-local state: the guard switches it off even if forward throws.
+            struct AutocastGuard {
+                bool on;
+                explicit AutocastGuard(bool enable) : on(enable) {
+                    if (!on)
+                        return;
+                    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
+                    at::autocast::set_enabled(true);
+                }
+                ~AutocastGuard() {
+                    if (!on)
+                        return;
+                    at::autocast::set_enabled(false);
+                    at::autocast::clear_cache();
+                }
+            } autocast(device.is_cuda() && config.cudaBFloat16);
 #endif
-        const auto out = model->forward(input);
-        auto loss = torch::nn::functional::cross_entropy(out.logits.to(torch::kFloat32), targets);
-        if (out.auxLogits.defined() && config.auxLossWeight > 0) {
-            loss = loss + config.auxLossWeight * torch::nn::functional::cross_entropy(
-                                                     out.auxLogits.to(torch::kFloat32), targets);
+            const auto out = model->forward(input);
+            loss = torch::nn::functional::cross_entropy(out.logits.to(torch::kFloat32), targets);
+            if (out.auxLogits.defined() && config.auxLossWeight > 0) {
+                loss =
+                    loss + config.auxLossWeight * torch::nn::functional::cross_entropy(
+                                                      out.auxLogits.to(torch::kFloat32), targets);
+            }
         }
-#ifdef DERMREADER_WITH_CUDA
-        if (autocast) {
-            at::autocast::set_enabled(false);
-            at::autocast::clear_cache();
-        }
-#endif
         loss.backward();
         optimizer->step(scheduledLearningRate(config, epoch));
         return loss.item<double>();

@@ -78,6 +78,7 @@ void ImageFolderModel::requestThumbnail(int row) const {
         if (!self)
             return;
         auto* model = const_cast<ImageFolderModel*>(self.data());
+        model->pending_.remove(path);  // evicted thumbnails may be requested again
         QImage thumbnail = watcher->result();
         if (thumbnail.isNull()) {  // unreadable: a grey tile, the viewer says why
             thumbnail = QImage(kThumbnailSize, kThumbnailSize, QImage::Format_RGB888);

@@ -339,6 +339,10 @@ void MainWindow::requestOverlayIfNeeded() {
 }
 
 void MainWindow::exportReport(const QString& pdfPath) {
+    if (shownImage_.isNull()) {
+        statusBar()->showMessage(tr("No image to report on"), 5000);
+        return;
+    }
     QString path = pdfPath;
     if (path.isEmpty()) {
         path = QFileDialog::getSaveFileName(this, tr("Export case report"),
@@ -352,6 +356,10 @@ void MainWindow::exportReport(const QString& pdfPath) {
     pdf.setResolution(150);
     pdf.setTitle(tr("dermreader case report"));
     QPainter painter(&pdf);
+    if (!painter.isActive()) {
+        QMessageBox::warning(this, tr("Report not written"), tr("Cannot write '%1'.").arg(path));
+        return;
+    }
     const int width = pdf.width();
     int y = 0;
     QFont title = painter.font();

@@ -12,15 +12,6 @@ namespace dermreader::ui {
 namespace eng = dermreader::engine;
 
 namespace {
-constexpr std::size_t kMaxCachedPredictions = 20000;  // a few KB each
-constexpr std::size_t kMaxCachedMaps = 8;             // megabytes each
-
-template <typename Map>
-void bound(Map& map, std::size_t limit) {
-    while (map.size() > limit)
-        map.erase(map.begin());
-}
-
 double millisecondsSince(std::chrono::steady_clock::time_point start) {
     return std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start)
         .count();
@@ -111,10 +102,6 @@ quint64 PredictionService::requestSaliency(const QString& path, eng::SaliencyMet
     return id;
 }
 
-QString PredictionService::cacheKey(const QString& hash, const QString& what) const {
-    return hash + "|" + modelKey_ + "|" + what;
-}
-
 void PredictionService::workerLoop() {
     for (;;) {
         Job job;
@@ -144,12 +131,12 @@ void PredictionService::runJob(const Job& job) {
         }
         return;
     }
+    // Results are cached by content; a file that cannot be hashed is simply not cached.
     QFile file(job.path);
     QCryptographicHash hash(QCryptographicHash::Sha256);
-    if (file.open(QIODevice::ReadOnly))
-        hash.addData(&file);
+    const bool hashed = file.open(QIODevice::ReadOnly) && hash.addData(&file);
     const ImageResult image{job.path, toQImage(loaded.image), loaded.info,
-                            QString::fromLatin1(hash.result().toHex())};
+                            hashed ? QString::fromLatin1(hash.result().toHex()) : QString()};
     if (stale(job))
         return;
     if (job.predict) {
@@ -157,16 +144,21 @@ void PredictionService::runJob(const Job& job) {
                                   [this, id = job.id, image] { Q_EMIT imageReady(id, image); });
     }
     std::unique_lock<std::mutex> lock(mutex_);
+    // The model and its cache key are taken together, so a model loaded meanwhile cannot mix in.
     const std::shared_ptr<eng::Predictor> predictor = predictor_;
+    const QString modelKey = modelKey_;
+    auto cacheKey = [&](const QString& what) {
+        return image.hash.isEmpty() ? QString() : image.hash + "|" + modelKey + "|" + what;
+    };
     if (!predictor)
         return;
 
     // 2. Predict (cached per content hash and model).
     if (job.predict) {
-        const QString key = cacheKey(image.hash, "prediction");
-        auto cached = predictionCache_.find(key);
-        if (cached != predictionCache_.end()) {
-            const auto prediction = cached->second;
+        const QString key = cacheKey("prediction");
+        const eng::Prediction* cached = key.isEmpty() ? nullptr : predictionCache_.find(key);
+        if (cached) {
+            const auto prediction = *cached;
             lock.unlock();
             QMetaObject::invokeMethod(this, [this, id = job.id, path = job.path, prediction] {
                 Q_EMIT predictionReady(id, path, prediction, 0.0, true);
@@ -178,8 +170,8 @@ void PredictionService::runJob(const Job& job) {
                 const auto prediction = predictor->predict(loaded.image);
                 const double ms = millisecondsSince(start);
                 lock.lock();
-                predictionCache_[key] = prediction;
-                bound(predictionCache_, kMaxCachedPredictions);
+                if (!key.isEmpty())
+                    predictionCache_.insert(key, prediction);
                 lock.unlock();
                 if (!stale(job)) {
                     QMetaObject::invokeMethod(
@@ -204,11 +196,10 @@ void PredictionService::runJob(const Job& job) {
         return;
 
     // 3. Saliency (cached for the last few images).
-    const QString key =
-        cacheKey(image.hash, "saliency-" + QString::fromStdString(eng::toString(job.method)));
     lock.lock();
-    if (auto cached = saliencyCache_.find(key); cached != saliencyCache_.end()) {
-        const auto map = cached->second;
+    const QString key = cacheKey("saliency-" + QString::fromStdString(eng::toString(job.method)));
+    if (const eng::SaliencyMap* cached = key.isEmpty() ? nullptr : saliencyCache_.find(key)) {
+        const auto map = *cached;
         lock.unlock();
         QMetaObject::invokeMethod(this, [this, id = job.id, path = job.path, map] {
             Q_EMIT saliencyReady(id, path, map, 0.0);
@@ -221,8 +212,8 @@ void PredictionService::runJob(const Job& job) {
         const auto map = predictor->saliency(loaded.image, job.method);
         const double ms = millisecondsSince(start);
         lock.lock();
-        saliencyCache_[key] = map;
-        bound(saliencyCache_, kMaxCachedMaps);
+        if (!key.isEmpty())
+            saliencyCache_.insert(key, map);
         lock.unlock();
         if (!stale(job)) {
             QMetaObject::invokeMethod(this, [this, id = job.id, path = job.path, map, ms] {

@@ -8,6 +8,7 @@
 #include <QObject>
 #include <QString>
 #include <condition_variable>
+#include <list>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -18,6 +19,42 @@
 #include "dermreader/engine/Predictor.h"
 
 namespace dermreader::ui {
+
+// A map that forgets its least recently used entries beyond `capacity`.
+template <typename Value>
+class LruCache {
+  public:
+    explicit LruCache(std::size_t capacity) : capacity_(capacity) {}
+    const Value* find(const QString& key) {
+        auto it = entries_.find(key);
+        if (it == entries_.end())
+            return nullptr;
+        order_.splice(order_.begin(), order_, it->second.second);
+        return &it->second.first;
+    }
+    void insert(const QString& key, Value value) {
+        if (auto it = entries_.find(key); it != entries_.end()) {
+            it->second.first = std::move(value);
+            order_.splice(order_.begin(), order_, it->second.second);
+            return;
+        }
+        order_.push_front(key);
+        entries_.emplace(key, std::make_pair(std::move(value), order_.begin()));
+        while (entries_.size() > capacity_) {
+            entries_.erase(order_.back());
+            order_.pop_back();
+        }
+    }
+    void clear() {
+        entries_.clear();
+        order_.clear();
+    }
+
+  private:
+    std::size_t capacity_;
+    std::list<QString> order_;  // most recent first
+    std::map<QString, std::pair<Value, std::list<QString>::iterator>> entries_;
+};
 
 struct ImageResult {
     QString path;
@@ -68,7 +105,6 @@ class PredictionService : public QObject {
     void workerLoop();
     void runJob(const Job& job);
     bool stale(const Job& job) const { return job.id != latest_.load(); }
-    QString cacheKey(const QString& hash, const QString& what) const;
 
     const taxonomy::Taxonomy& taxonomy_;
     std::shared_ptr<engine::Predictor> predictor_;  // shared: a running job keeps its model
@@ -78,8 +114,8 @@ class PredictionService : public QObject {
     std::optional<Job> pending_;
     bool stopping_ = false;
     std::atomic<quint64> latest_{0};
-    std::map<QString, engine::Prediction> predictionCache_;
-    std::map<QString, engine::SaliencyMap> saliencyCache_;
+    LruCache<engine::Prediction> predictionCache_{20000};  // a few KB each
+    LruCache<engine::SaliencyMap> saliencyCache_{8};       // megabytes each
     std::thread worker_;
 };
 
