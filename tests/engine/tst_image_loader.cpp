@@ -5,15 +5,13 @@
 #include <QTemporaryDir>
 #include <fstream>
 
-#include <dcmtk/dcmdata/dcdeftag.h>
-#include <dcmtk/dcmdata/dcfilefo.h>
 #include <dcmtk/dcmdata/dcrleerg.h>
 #include <dcmtk/dcmdata/dcuid.h>
 #include <dcmtk/dcmjpeg/djencode.h>
-#include <dcmtk/dcmjpeg/djrploss.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 
+#include "DicomFixtures.h"
 #include "dermreader/engine/ImageLoader.h"
 
 using namespace dermreader::engine;
@@ -81,62 +79,20 @@ std::string exifOrientationSegment(std::uint16_t orientation) {
            static_cast<char>(length & 0xff) + payload;
 }
 
-struct DicomSpec {
-    const char* sopClass;
-    bool colour = true;
-    E_TransferSyntax syntax = EXS_LittleEndianExplicit;
-    const char* modality = nullptr;
-};
-
-void writeDicom(const fs::path& path, const cv::Mat& bgr, const DicomSpec& spec) {
-    DcmFileFormat file;
-    DcmDataset* d = file.getDataset();
-    char uid[100];
-    d->putAndInsertString(DCM_SOPClassUID, spec.sopClass);
-    d->putAndInsertString(DCM_SOPInstanceUID,
-                          dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT));
-    d->putAndInsertString(DCM_StudyInstanceUID,
-                          dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT));
-    d->putAndInsertString(DCM_SeriesInstanceUID,
-                          dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT));
-    d->putAndInsertString(DCM_PatientName, "Test^Patient");
-    d->putAndInsertString(DCM_PatientID, "P123");
-    d->putAndInsertString(DCM_StudyDate, "20261127");
-    if (spec.modality)
-        d->putAndInsertString(DCM_Modality, spec.modality);
-    d->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(bgr.rows));
-    d->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(bgr.cols));
-    d->putAndInsertUint16(DCM_BitsAllocated, 8);
-    d->putAndInsertUint16(DCM_BitsStored, 8);
-    d->putAndInsertUint16(DCM_HighBit, 7);
-    d->putAndInsertUint16(DCM_PixelRepresentation, 0);
-    std::vector<Uint8> pixels;
+// The card as RGB bytes for the DICOM writer.
+std::vector<std::uint8_t> rgbBytes(const cv::Mat& bgr) {
+    std::vector<std::uint8_t> out;
     for (int y = 0; y < bgr.rows; ++y) {
         for (int x = 0; x < bgr.cols; ++x) {
             const auto& p = bgr.at<cv::Vec3b>(y, x);
-            if (spec.colour) {
-                pixels.insert(pixels.end(), {p[2], p[1], p[0]});
-            } else {
-                pixels.push_back(p[1]);
-            }
+            out.insert(out.end(), {p[2], p[1], p[0]});
         }
     }
-    d->putAndInsertUint16(DCM_SamplesPerPixel, spec.colour ? 3 : 1);
-    d->putAndInsertString(DCM_PhotometricInterpretation, spec.colour ? "RGB" : "MONOCHROME2");
-    if (spec.colour)
-        d->putAndInsertUint16(DCM_PlanarConfiguration, 0);
-    d->putAndInsertUint8Array(DCM_PixelData, pixels.data(),
-                              static_cast<unsigned long>(pixels.size()));
-    if (spec.syntax != EXS_LittleEndianExplicit) {
-        DJ_RPLossy lossy(95);
-        const OFCondition c = d->chooseRepresentation(
-            spec.syntax, spec.syntax == EXS_JPEGProcess1 ? &lossy : nullptr);
-        if (c.bad())
-            throw std::runtime_error(std::string("DICOM encode: ") + c.text());
-    }
-    const OFCondition saved = file.saveFile(path.c_str(), spec.syntax);
-    if (saved.bad())
-        throw std::runtime_error(std::string("DICOM save: ") + saved.text());
+    return out;
+}
+
+void writeDicom(const fs::path& path, const cv::Mat& bgr, const testdata::DicomSpec& spec) {
+    testdata::writeDicom(path, bgr.cols, bgr.rows, rgbBytes(bgr), spec);
 }
 
 }  // namespace

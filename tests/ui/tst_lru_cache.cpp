@@ -8,7 +8,7 @@ using dermreader::ui::LruCache;
 class TestLruCache : public QObject {
     Q_OBJECT
 
-private Q_SLOTS:
+  private Q_SLOTS:
     void evictsTheLeastRecentlyUsed() {
         LruCache<int> cache(2);
         cache.insert("a", 1);

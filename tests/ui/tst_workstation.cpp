@@ -6,10 +6,13 @@
 #include <QDir>
 #include <QFile>
 #include <QImage>
+#include <QLabel>
 #include <QSignalSpy>
+#include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTreeView>
 
+#include "DicomFixtures.h"
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/ui/AnalysisPanel.h"
@@ -160,6 +163,29 @@ class TestWorkstation : public QObject {
         const auto expected = predictor_->predict(eng::loadImage(last.toStdString()).image);
         QVERIFY(window_->shownPrediction());
         QVERIFY(std::abs(window_->shownPrediction()->malignant - expected.malignant) < 1e-9);
+    }
+
+    void dicomShowsItsTagsAndModality() {
+        QTemporaryDir folder;
+        std::vector<std::uint8_t> rgb(64 * 48 * 3);
+        for (std::size_t i = 0; i < rgb.size(); ++i)
+            rgb[i] = static_cast<std::uint8_t>(i * 7);
+        testdata::writeDicom((folder.path() + "/lesion.dcm").toStdString(), 64, 48, rgb,
+                             {"1.2.840.10008.5.1.4.1.1.77.1.7", true, EXS_LittleEndianExplicit});
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(folder.path());
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(window_->viewer()->imageSize(), QSize(64, 48));
+        QString table;
+        auto* details = window_->imageDetails();
+        for (int r = 0; r < details->rowCount(); ++r) {
+            table += details->item(r, 0)->text() + "=" + details->item(r, 1)->text() + ";";
+        }
+        QVERIFY2(table.contains("Modality=dermoscopic") &&
+                     table.contains("PatientName=Test^Patient") && table.contains("Format=DICOM"),
+                 qPrintable(table));
+        QCOMPARE(window_->findChild<QLabel*>("modalityBadge")->text(),
+                 QStringLiteral("DERMOSCOPIC"));
     }
 
     void exportsAOnePageReport() {

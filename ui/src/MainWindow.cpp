@@ -8,6 +8,7 @@
 #include <QFileInfo>
 #include <QFormLayout>
 #include <QGraphicsScene>
+#include <QHeaderView>
 #include <QLabel>
 #include <QLineEdit>
 #include <QListView>
@@ -20,6 +21,7 @@
 #include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
+#include <QTableWidget>
 #include <QToolBar>
 #include <QVBoxLayout>
 
@@ -54,8 +56,16 @@ MainWindow::MainWindow(PredictionService& service, QWidget* parent)
     list_->setResizeMode(QListView::Adjust);
     list_->setUniformItemSizes(true);
     list_->setMovement(QListView::Static);
+    // Image details: format, size, modality and, for DICOM, patient and study attributes.
+    details_ = new QTableWidget(0, 2, left);
+    details_->setHorizontalHeaderLabels({tr("Attribute"), tr("Value")});
+    details_->horizontalHeader()->setStretchLastSection(true);
+    details_->verticalHeader()->hide();
+    details_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    details_->setMaximumHeight(200);
     leftLayout->addWidget(search_);
-    leftLayout->addWidget(list_);
+    leftLayout->addWidget(list_, 1);
+    leftLayout->addWidget(details_);
 
     // Centre: the image and the overlay controls.
     auto* centre = new QWidget(this);
@@ -74,12 +84,16 @@ MainWindow::MainWindow(PredictionService& service, QWidget* parent)
     opacity_ = new QSlider(Qt::Horizontal, controls);
     opacity_->setRange(0, 100);
     auto* legend = new QLabel(tr("low ▁▂▃▅▇ high attention"), controls);
+    modalityBadge_ = new QLabel(controls);
+    modalityBadge_->setObjectName(QStringLiteral("modalityBadge"));
     controlsLayout->addWidget(overlayToggle_);
     controlsLayout->addWidget(methodBox_);
     controlsLayout->addWidget(colourBox_);
     controlsLayout->addWidget(new QLabel(tr("Opacity"), controls));
     controlsLayout->addWidget(opacity_);
     controlsLayout->addWidget(legend);
+    controlsLayout->addStretch(1);
+    controlsLayout->addWidget(modalityBadge_);
     centreLayout->addWidget(viewer_, 1);
     centreLayout->addWidget(controls);
 
@@ -277,22 +291,35 @@ void MainWindow::onImageReady(quint64 request, const ImageResult& result) {
         return;
     shownImage_ = result.image;
     viewer_->setImage(result.image);
-    QString details = QStringLiteral("%1 · %2×%3 · %4")
-                          .arg(QFileInfo(result.path).fileName())
-                          .arg(result.image.width())
-                          .arg(result.image.height())
-                          .arg(QString::fromStdString(result.info.format));
-    if (result.info.modality != eng::ImageModality::Unknown) {
-        details += QStringLiteral(" · %1").arg(
-            QString::fromStdString(eng::toString(result.info.modality)));
+    const QString modality = QString::fromStdString(eng::toString(result.info.modality));
+    modalityBadge_->setText(result.info.modality == eng::ImageModality::Unknown
+                                ? tr("modality unknown")
+                                : modality.toUpper());
+    modalityBadge_->setStyleSheet(
+        result.info.modality == eng::ImageModality::Dermoscopic
+            ? QStringLiteral("background:#2d5f8a; color:white; padding:2px 6px; border-radius:3px")
+        : result.info.modality == eng::ImageModality::Clinical
+            ? QStringLiteral("background:#3f7f4f; color:white; padding:2px 6px; border-radius:3px")
+            : QStringLiteral("color:gray"));
+    QList<QPair<QString, QString>> rows = {
+        {tr("File"), QFileInfo(result.path).fileName()},
+        {tr("Format"), QString::fromStdString(result.info.format)},
+        {tr("Size"),
+         QStringLiteral("%1 × %2").arg(result.image.width()).arg(result.image.height())},
+        {tr("Modality"), modality},
+        {tr("Bit depth"), QString::number(result.info.sourceBitDepth)}};
+    for (const auto& [key, value] : result.info.tags)
+        rows.append({QString::fromStdString(key), QString::fromStdString(value)});
+    details_->setRowCount(rows.size());
+    for (int r = 0; r < rows.size(); ++r) {
+        details_->setItem(r, 0, new QTableWidgetItem(rows[r].first));
+        details_->setItem(r, 1, new QTableWidgetItem(rows[r].second));
     }
-    for (const auto& [key, value] : result.info.tags) {
-        if (key == "PatientName" || key == "PatientID" || key == "StudyDate" ||
-            key == "BodyPartExamined") {
-            details += QStringLiteral(" · %1: %2")
-                           .arg(QString::fromStdString(key), QString::fromStdString(value));
-        }
-    }
+    const QString details = QStringLiteral("%1 · %2×%3 · %4")
+                                .arg(QFileInfo(result.path).fileName())
+                                .arg(result.image.width())
+                                .arg(result.image.height())
+                                .arg(QString::fromStdString(result.info.format));
     statusBar()->showMessage(details);
 }
 

@@ -15,6 +15,7 @@ class QListView;
 class QSlider;
 class QLineEdit;
 class QSortFilterProxyModel;
+class QTableWidget;
 
 namespace dermreader::ui {
 
@@ -37,6 +38,7 @@ class MainWindow : public QMainWindow {
 
     ImageViewer* viewer() const { return viewer_; }
     AnalysisPanel* analysisPanel() const { return panel_; }
+    QTableWidget* imageDetails() const { return details_; }
     ImageFolderModel* folderModel() const { return folder_; }
     // The prediction on screen, for the image on screen (nothing while one is computed).
     const std::optional<engine::Prediction>& shownPrediction() const { return shownPrediction_; }
@@ -84,6 +86,8 @@ class MainWindow : public QMainWindow {
     QLabel* modelLabel_;
     QLabel* deviceLabel_;
     QLabel* timingLabel_;
+    QLabel* modalityBadge_;
+    QTableWidget* details_;
     QString currentPath_;
     std::optional<engine::Prediction> shownPrediction_;
     std::optional<engine::SaliencyMap> shownSaliency_;
