@@ -17,6 +17,7 @@ namespace {
 // For review: the window once the prediction is shown, then again with the saliency overlay.
 void takeScreenshots(dermreader::ui::MainWindow& window, const QString& folder) {
     QDir().mkpath(folder);
+    window.setOverlayEnabled(false);  // first without, then with the overlay
     auto save = [&window, folder](const QString& name) {
         window.grab().save(QDir(folder).filePath(name));
     };

@@ -285,10 +285,14 @@ void addBench(CLI::App& app) {
         std::vector<int> batches;
         std::string image;
         bool json = false;
+        bool fresh = false;
     };
     auto o = std::make_shared<Options>();
     o->addTo(*cmd);
     cmd->add_option("--repeats", o->repeats, "Timed repeats per measurement (median reported)");
+    cmd->add_flag("--fresh", o->fresh,
+                  "Time a freshly initialised 299-pixel model instead of the default one (as "
+                  "PyTorch's reference does)");
     cmd->add_option("--batch", o->batches,
                     "Batch sizes for throughput (default: 1 8 32 on CPU, 1 32 256 on CUDA)");
     cmd->add_option("--image", o->image,
@@ -298,7 +302,7 @@ void addBench(CLI::App& app) {
         const auto& taxonomy = tax::Taxonomy::builtin();
         fs::path bundle;
         fs::path temporary;
-        if (!o->model.empty() || eng::defaultModelBundle()) {
+        if (!o->fresh && (!o->model.empty() || eng::defaultModelBundle())) {
             bundle = o->bundle();
         } else {
             // Speed depends on the architecture, not the weights: a fresh nine-class model will do.

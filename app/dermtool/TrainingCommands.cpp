@@ -35,7 +35,8 @@ void onSignal(int) {
     gCancelled = true;
 }
 
-std::vector<dermreader::training::LabelledImage> importAll(const std::vector<std::string>& specs) {
+[[maybe_unused]] std::vector<dermreader::training::LabelledImage> importAll(
+    const std::vector<std::string>& specs) {
     std::vector<train::LabelledImage> images;
     for (const auto& text : specs) {
         const auto spec = parseDatasetSpec(text);

@@ -6,7 +6,7 @@
 set -euo pipefail
 build="${1:-build}" threads="${2:-$(nproc)}" repeats="${3:-7}"
 here="$(cd "$(dirname "$0")" && pwd)"
-ours="$("$build/app/dermtool/dermtool" bench --device cpu --threads "$threads" --repeats "$repeats" --batch 1 --json)"
+ours="$("$build/app/dermtool/dermtool" bench --fresh --device cpu --threads "$threads" --repeats "$repeats" --batch 1 --json)"
 theirs="$(/usr/bin/python3 "$here/pytorch_inference.py" --threads "$threads" --repeats "$repeats")"
 echo "dermtool: $ours"
 echo "pytorch:  $theirs"

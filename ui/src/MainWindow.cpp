@@ -83,6 +83,7 @@ MainWindow::MainWindow(PredictionService& service, QWidget* parent)
     colourBox_->addItem(tr("Grey"), static_cast<int>(eng::ColourMap::Grey));
     opacity_ = new QSlider(Qt::Horizontal, controls);
     opacity_->setRange(0, 100);
+    opacity_->setMinimumWidth(120);
     auto* legend = new QLabel(tr("low ▁▂▃▅▇ high attention"), controls);
     modalityBadge_ = new QLabel(controls);
     modalityBadge_->setObjectName(QStringLiteral("modalityBadge"));
