@@ -7,6 +7,7 @@
 
 #include "TestData.h"
 #include "dermreader/engine/ImageLoader.h"
+#include "dermreader/engine/ModelFactory.h"
 #include "dermreader/engine/Safetensors.h"
 #include "dermreader/training/Trainer.h"
 
@@ -140,6 +141,36 @@ class TestTrainer : public QObject {
         other.learningRate = 0.01;
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, Trainer(taxonomy(), pack, train, validation,
                                                              other, root / "resumed"));
+    }
+
+    void startsFromAnInitBundlesBackbone() {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const auto pack = PackedDataset::open(syntheticPack(root, 8));
+        eng::ModelManifest init;
+        init.name = "init";
+        for (const char* node : {"psoriasis", "vitiligo", "scabies"})
+            init.classes.push_back({node, false, 0});
+        init.taxonomyVersion = taxonomy().version();
+        init.taxonomyDigest = taxonomy().digest();
+        init.mean = {0.4f, 0.4f, 0.4f};
+        eng::createInitialBundle(root / "init", init, 77);
+        auto config = tinyConfig(1);
+        config.initBundle = (root / "init").string();
+        config.learningRate = 0.0;  // nothing moves: the backbone must be the init bundle's
+        Trainer trainer(taxonomy(), pack, allIndices(8), {}, config, root / "run");
+        trainer.run();
+        const auto trained =
+            eng::SafetensorsFile::open(Trainer::lastBundle(root / "run") / "weights.safetensors");
+        const auto original = eng::SafetensorsFile::open(root / "init" / "weights.safetensors");
+        const auto* a = trained.find("Mixed_7c.branch3x3dbl_2.conv.weight");
+        const auto* b = original.find("Mixed_7c.branch3x3dbl_2.conv.weight");
+        QVERIFY(a && b && a->end - a->begin == b->end - b->begin);
+        QCOMPARE(std::memcmp(trained.data(*a), original.data(*b), a->end - a->begin), 0);
+        QCOMPARE(trained.find("fc.weight")->shape[0],
+                 std::int64_t(2));  // replaced: nevus, melanoma
+        QCOMPARE(eng::readManifest(Trainer::lastBundle(root / "run")).mean[0],
+                 0.4f);  // its normalisation
     }
 
     void cancellingStopsAtAStepAndStaysResumable() {
