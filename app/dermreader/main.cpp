@@ -74,9 +74,14 @@ int main(int argc, char** argv) {
             bundle = QString::fromStdString(found->string());
     }
     eng::PredictorOptions options;
-    options.device = eng::parseDevicePreference(parser.value("device").toStdString())
-                         .value_or(eng::DevicePreference::Auto);
-    options.testTimeAugmentation = parser.isSet("tta");
+    // The command line wins over the saved settings (File > Settings).
+    const QString device = parser.isSet("device")
+                               ? parser.value("device")
+                               : QSettings().value("model/device", "auto").toString();
+    options.device =
+        eng::parseDevicePreference(device.toStdString()).value_or(eng::DevicePreference::Auto);
+    options.testTimeAugmentation =
+        parser.isSet("tta") || QSettings().value("model/tta", false).toBool();
     QString error =
         bundle.isEmpty() ? QObject::tr("no model bundle found (give --model)") : QString();
     if (!bundle.isEmpty())

@@ -20,6 +20,7 @@
 #include "dermreader/ui/ImageViewer.h"
 #include "dermreader/ui/MainWindow.h"
 #include "dermreader/ui/PredictionService.h"
+#include "dermreader/ui/SettingsDialog.h"
 #include "dermreader/ui/TaxonomyTreeModel.h"
 
 using namespace dermreader::ui;
@@ -186,6 +187,36 @@ class TestWorkstation : public QObject {
                  qPrintable(table));
         QCOMPARE(window_->findChild<QLabel*>("modalityBadge")->text(),
                  QStringLiteral("DERMOSCOPIC"));
+    }
+
+    void settingsChangeThresholdsAndReloadTheModel() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        const double p = window_->shownPrediction()->malignant;
+        WorkstationSettings settings;
+        settings.modelBundle = bundle_;
+        settings.save();  // the model in use: only the thresholds change below
+        settings.reviewThreshold = p / 4;
+        settings.biopsyThreshold = p / 2;
+        window_->applySettings(settings);
+        QVERIFY2(window_->analysisPanel()->verdictText().startsWith("Above the biopsy threshold"),
+                 qPrintable(window_->analysisPanel()->verdictText()));
+        settings.reviewThreshold = std::min(0.999, p + 0.001);
+        settings.biopsyThreshold = std::min(1.0, p + 0.002);
+        window_->applySettings(settings);
+        QVERIFY(window_->analysisPanel()->verdictText().startsWith("Below the review threshold"));
+        // Turning on test-time augmentation reloads the model and analyses the image again.
+        shown.clear();
+        settings.testTimeAugmentation = true;
+        window_->applySettings(settings);
+        QVERIFY(shown.wait(30000));
+        QVERIFY(window_->shownPrediction());
+        QVERIFY(std::abs(window_->shownPrediction()->malignant - p) > 1e-9);
+        settings.testTimeAugmentation = false;
+        settings.reviewThreshold = 0.2;
+        settings.biopsyThreshold = 0.5;
+        settings.save();
     }
 
     void exportsAOnePageReport() {

@@ -166,6 +166,9 @@ void AnalysisPanel::showUnavailable(const QString& reason) {
 QString AnalysisPanel::malignantText() const {
     return malignant_->text();
 }
+QString AnalysisPanel::verdictText() const {
+    return verdict_->text();
+}
 QString AnalysisPanel::binaryText() const {
     return binary_->text();
 }

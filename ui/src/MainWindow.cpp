@@ -25,11 +25,13 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include "dermreader/engine/Resources.h"
 #include "dermreader/ui/AnalysisPanel.h"
 #include "dermreader/ui/ImageFolderModel.h"
 #include "dermreader/ui/ImageViewer.h"
 #include "dermreader/ui/PredictionService.h"
 #include "dermreader/ui/QtImage.h"
+#include "dermreader/ui/SettingsDialog.h"
 
 namespace dermreader::ui {
 namespace eng = dermreader::engine;
@@ -191,6 +193,7 @@ void MainWindow::buildActions() {
     add(view, tr("Actual size"), QKeySequence(Qt::Key_1), [this] { viewer_->actualSize(); });
     add(view, tr("Rotate"), QKeySequence(Qt::Key_R), [this] { viewer_->rotateClockwise(); });
     add(view, tr("Filter"), QKeySequence::Find, [this] { search_->setFocus(); });
+    add(file, tr("Settings…"), QKeySequence::Preferences, [this] { openSettings(); });
     add(view, tr("Model card"), QKeySequence(tr("Ctrl+I")), [this] {
         QMessageBox::information(
             this, tr("Model"), service_.hasModel() ? service_.modelCard() : tr("No model loaded"));
@@ -224,6 +227,42 @@ void MainWindow::chooseFolder() {
         QFileDialog::getExistingDirectory(this, tr("Open image folder"), folder_->folder());
     if (!folder.isEmpty())
         openFolder(folder);
+}
+
+void MainWindow::openSettings() {
+    SettingsDialog dialog(WorkstationSettings::load(), this);
+    if (dialog.exec() == QDialog::Accepted)
+        applySettings(dialog.settings());
+}
+
+void MainWindow::applySettings(const WorkstationSettings& settings) {
+    const WorkstationSettings before = WorkstationSettings::load();
+    settings.save();
+    panel_->setThresholds(settings.reviewThreshold, settings.biopsyThreshold);
+    if (shownPrediction_)
+        panel_->showPrediction(*shownPrediction_);
+    const bool modelChanged =
+        settings.modelBundle != before.modelBundle || settings.device != before.device ||
+        settings.testTimeAugmentation != before.testTimeAugmentation || !service_.hasModel();
+    if (!modelChanged)
+        return;
+    QString bundle = settings.modelBundle;
+    if (bundle.isEmpty()) {
+        if (auto found = eng::defaultModelBundle())
+            bundle = QString::fromStdString(found->string());
+    }
+    eng::PredictorOptions options;
+    options.device = eng::parseDevicePreference(settings.device.toStdString())
+                         .value_or(eng::DevicePreference::Auto);
+    options.testTimeAugmentation = settings.testTimeAugmentation;
+    QString error;
+    if (bundle.isEmpty()) {
+        error = tr("no model bundle found");
+    } else if (!service_.loadModel(bundle, options, &error)) {
+        QMessageBox::warning(this, tr("Model not loaded"), error);
+    }
+    refreshStatus(error);
+    onCurrentChanged();
 }
 
 void MainWindow::chooseModel() {

@@ -45,6 +45,7 @@ class AnalysisPanel : public QWidget {
 
     // For tests and the report: what is on screen.
     QString malignantText() const;
+    QString verdictText() const;
     QString binaryText() const;
     QString topClassesText() const;
     TaxonomyTreeModel* treeModel() const { return model_; }

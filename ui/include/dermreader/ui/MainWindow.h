@@ -24,6 +24,7 @@ class ImageFolderModel;
 class ImageViewer;
 class PredictionService;
 struct ImageResult;
+struct WorkstationSettings;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -46,6 +47,8 @@ class MainWindow : public QMainWindow {
     void setOverlayEnabled(bool on);
     void setOverlayOpacity(int percent);
     void refreshStatus(const QString& loadError = {});
+    // Applies settings: thresholds at once; the model is reloaded if bundle, device or TTA changed.
+    void applySettings(const WorkstationSettings& settings);
 
   public Q_SLOTS:
     void next();
@@ -53,6 +56,7 @@ class MainWindow : public QMainWindow {
     void exportReport(const QString& pdfPath = {});
     void chooseFolder();
     void chooseModel();
+    void openSettings();
 
   Q_SIGNALS:
     // Emitted when the current image's prediction is on screen (tests and benchmarks wait on it).
