@@ -1,6 +1,7 @@
 #include "DataSources.h"
 
 #include <cstdlib>
+#include <iostream>
 #include <stdexcept>
 
 namespace dermtool {
@@ -43,6 +44,20 @@ std::vector<DatasetSpec> sharedTrainingSets(const fs::path& dataRoot) {
     return {{DatasetFormat::Ham10000, dataRoot / "ham10000"},
             {DatasetFormat::Isic2017, dataRoot / "isic2017" / "training"},
             {DatasetFormat::PadUfes20, dataRoot / "pad-ufes20"}};
+}
+
+std::vector<std::int64_t> countImagesPerNode(const dermreader::taxonomy::Taxonomy& taxonomy,
+                                             const std::vector<DatasetSpec>& specs) {
+    std::vector<std::int64_t> counts(taxonomy.size(), 0);
+    for (const auto& spec : specs) {
+        const auto dataset = dermreader::training::importDataset(spec.path, spec.format, taxonomy);
+        const auto perNode = dataset.countsPerNode(taxonomy);
+        for (std::size_t i = 0; i < counts.size(); ++i)
+            counts[i] += perNode[i];
+        std::cerr << "counted " << dataset.images.size() << " images of " << dataset.name << " ("
+                  << spec.path.string() << ")\n";
+    }
+    return counts;
 }
 
 }  // namespace dermtool

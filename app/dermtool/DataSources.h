@@ -2,6 +2,7 @@
 // Where dermtool finds labelled data: explicit --dataset FORMAT=PATH options, or the shared
 // development datasets under a data root.
 
+#include <cstdint>
 #include <filesystem>
 #include <string>
 #include <vector>
@@ -23,5 +24,10 @@ std::filesystem::path findDataRoot(const std::string& explicitRoot);
 
 // The training sets of the shared data: HAM10000, ISIC 2017 training, PAD-UFES-20.
 std::vector<DatasetSpec> sharedTrainingSets(const std::filesystem::path& dataRoot);
+
+// Images labelled at each taxonomy node over all `specs` (each imported strictly); reports
+// each dataset's count on stderr.
+std::vector<std::int64_t> countImagesPerNode(const dermreader::taxonomy::Taxonomy& taxonomy,
+                                             const std::vector<DatasetSpec>& specs);
 
 }  // namespace dermtool

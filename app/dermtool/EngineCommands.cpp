@@ -187,13 +187,7 @@ std::vector<eng::ModelClass> chooseClasses(const std::string& mode, std::int64_t
         specs.push_back(parseDatasetSpec(text));
     if (specs.empty())
         specs = sharedTrainingSets(findDataRoot(dataRoot));
-    std::vector<std::int64_t> counts(taxonomy.size(), 0);
-    for (const auto& spec : specs) {
-        const auto perNode = dermreader::training::importDataset(spec.path, spec.format, taxonomy)
-                                 .countsPerNode(taxonomy);
-        for (std::size_t i = 0; i < counts.size(); ++i)
-            counts[i] += perNode[i];
-    }
+    const auto counts = countImagesPerNode(taxonomy, specs);
     tax::PartitionOptions options;
     options.maxClassSize = maxClassSize;
     for (const auto& c : tax::partitionDiseases(taxonomy, counts, options).classes) {

@@ -95,20 +95,6 @@ void addCheck(CLI::App& parent) {
     });
 }
 
-std::vector<std::int64_t> countImages(const tax::Taxonomy& taxonomy,
-                                      const std::vector<DatasetSpec>& specs) {
-    std::vector<std::int64_t> counts(taxonomy.size(), 0);
-    for (const auto& spec : specs) {
-        const auto dataset = train::importDataset(spec.path, spec.format, taxonomy);
-        const auto perNode = dataset.countsPerNode(taxonomy);
-        for (std::size_t i = 0; i < counts.size(); ++i)
-            counts[i] += perNode[i];
-        std::cerr << "counted " << dataset.images.size() << " images of " << dataset.name << " ("
-                  << spec.path.string() << ")\n";
-    }
-    return counts;
-}
-
 std::string secondLevelName(const tax::Taxonomy& taxonomy, tax::NodeIndex n) {
     const auto ancestor = taxonomy.ancestorAtDepth(n, 1);
     return ancestor == tax::kNoNode ? "-" : taxonomy.node(ancestor).id;
@@ -182,7 +168,7 @@ void addPartition(CLI::App& parent, std::shared_ptr<TaxonomyOptions> taxonomyOpt
             specs.push_back(parseDatasetSpec(text));
         if (specs.empty())
             specs = sharedTrainingSets(findDataRoot(options->dataRoot));
-        const auto counts = countImages(taxonomy, specs);
+        const auto counts = countImagesPerNode(taxonomy, specs);
         tax::PartitionOptions partitionOptions;
         partitionOptions.maxClassSize = options->maxClassSize;
         partitionOptions.keepEmptyClasses = options->keepEmpty;

@@ -1,20 +1,10 @@
 #include "dermreader/engine/ModelFactory.h"
 
-#include <chrono>
-#include <ctime>
-
 #include "dermreader/engine/TorchInceptionV3.h"
 #include "dermreader/engine/TorchStateDict.h"
 
 namespace dermreader::engine {
 namespace {
-
-std::string nowIso8601() {
-    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    return text;
-}
 
 void validateForWriting(const ModelManifest& manifest) {
     if (manifest.classes.empty())
@@ -26,7 +16,7 @@ void validateForWriting(const ModelManifest& manifest) {
 void writeBundle(const std::filesystem::path& dir, ModelManifest& manifest,
                  const InceptionV3Impl& model, DType storeAs) {
     if (manifest.created.empty())
-        manifest.created = nowIso8601();
+        manifest.created = utcTimestamp();
     std::filesystem::create_directories(dir);
     saveStateDict(model, dir / manifest.weightsFile, storeAs,
                   {{"format", "pt"}, {"dermreader_model", manifest.name}});
@@ -123,11 +113,7 @@ ImportReport importImageNetWeights(const std::filesystem::path& checkpoint, Chec
         writeBundle(dir, manifest, *model, DType::F32);
     } else {
         InceptionV3 withoutAux(static_cast<int64_t>(manifest.classes.size()), false);
-        torch::NoGradGuard noGrad;
-        const auto trained = namedState(*model);
-        std::map<std::string, torch::Tensor> byName(trained.begin(), trained.end());
-        for (auto& [name, tensor] : namedState(*withoutAux))
-            tensor.copy_(byName.at(name));
+        copyState(*model, *withoutAux);
         writeBundle(dir, manifest, *withoutAux, DType::F32);
     }
     return report;

@@ -1,5 +1,7 @@
 #include "dermreader/engine/ModelManifest.h"
 
+#include <chrono>
+#include <ctime>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -94,6 +96,13 @@ void ModelManifest::requireTaxonomy(const taxonomy::Taxonomy& taxonomy) const {
                          taxonomy.version() + " (digest " + taxonomy.digest() + ")");
     }
     classNodes(taxonomy);
+}
+
+std::string utcTimestamp() {
+    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
+    char text[32];
+    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
+    return text;
 }
 
 ModelManifest readManifest(const fs::path& bundle) {

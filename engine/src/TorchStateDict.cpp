@@ -1,6 +1,7 @@
 #include "dermreader/engine/TorchStateDict.h"
 
 #include <cstring>
+#include <map>
 
 namespace dermreader::engine {
 namespace {
@@ -89,6 +90,14 @@ std::vector<std::pair<std::string, torch::Tensor>> namedState(const torch::nn::M
         }
     }
     return out;
+}
+
+void copyState(const torch::nn::Module& from, torch::nn::Module& to) {
+    torch::NoGradGuard noGrad;
+    const auto source = namedState(from);
+    const std::map<std::string, torch::Tensor> byName(source.begin(), source.end());
+    for (auto& [name, tensor] : namedState(to))
+        tensor.copy_(byName.at(name));
 }
 
 torch::Tensor readTensor(const SafetensorsFile& file, const TensorInfo& info) {

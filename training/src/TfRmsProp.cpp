@@ -5,7 +5,7 @@
 namespace dermreader::training {
 
 TfRmsProp::TfRmsProp(const std::vector<std::pair<std::string, torch::Tensor>>& namedTensors,
-                     double /*learningRate*/, double decay, double momentum, double epsilon)
+                     double decay, double momentum, double epsilon)
     : decay_(decay), momentum_(momentum), epsilon_(epsilon) {
     for (const auto& [name, tensor] : namedTensors) {
         if (!tensor.is_floating_point() || !tensor.requires_grad())

@@ -20,9 +20,10 @@ namespace dermreader::training {
 
 class TfRmsProp {
   public:
-    // Only floating-point tensors that require gradients are optimised.
-    TfRmsProp(const std::vector<std::pair<std::string, torch::Tensor>>& namedTensors,
-              double learningRate, double decay, double momentum, double epsilon);
+    // Only floating-point tensors that require gradients are optimised; the learning rate comes
+    // with each step (it follows the schedule).
+    TfRmsProp(const std::vector<std::pair<std::string, torch::Tensor>>& namedTensors, double decay,
+              double momentum, double epsilon);
 
     void zeroGrad();
     void step(double learningRate);

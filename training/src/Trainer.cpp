@@ -3,7 +3,6 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
-#include <ctime>
 #include <fstream>
 #include <numeric>
 #include <random>
@@ -34,13 +33,6 @@ using nlohmann::json;
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-std::string nowIso8601() {
-    const std::time_t now = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", std::gmtime(&now));
-    return text;
-}
 
 json configJson(const TrainingConfig& c) {
     return {{"name", c.name},
@@ -162,8 +154,8 @@ struct Trainer::Impl {
         model->to(device);
         if (device.is_cuda())
             eng::useChannelsLast(*model);
-        optimizer = std::make_unique<TfRmsProp>(eng::namedState(*model), config.learningRate,
-                                                config.rmsDecay, config.momentum, config.epsilon);
+        optimizer = std::make_unique<TfRmsProp>(eng::namedState(*model), config.rmsDecay,
+                                                config.momentum, config.epsilon);
     }
 
     fs::path checkpointDir() const { return runDir / "checkpoint"; }
@@ -197,7 +189,8 @@ struct Trainer::Impl {
                     "' belongs to a run with other data or settings; use a new folder");
             }
         } else {
-            writeJsonAtomically(identityFile, {{"identity", identity}, {"created", nowIso8601()}});
+            writeJsonAtomically(identityFile,
+                                {{"identity", identity}, {"created", eng::utcTimestamp()}});
         }
         loadCheckpoint();
     }
@@ -280,7 +273,7 @@ struct Trainer::Impl {
         torch::Tensor loss;
         {  // forward under autocast, backward outside it
 #ifdef DERMREADER_WITH_CUDA
-            // Autocast is thread-local state: the guard switches it off even if forward throws.
+           // Autocast is thread-local state: the guard switches it off even if forward throws.
             struct AutocastGuard {
                 bool on;
                 explicit AutocastGuard(bool enable) : on(enable) {
@@ -348,7 +341,7 @@ struct Trainer::Impl {
     eng::ModelManifest manifest(const EvaluationReport* report, double seconds) const {
         eng::ModelManifest m;
         m.name = config.name;
-        m.created = nowIso8601();
+        m.created = eng::utcTimestamp();
         m.inputSize = config.inputSize;
         m.mean = mean;
         m.std = std;
@@ -375,13 +368,7 @@ struct Trainer::Impl {
         fs::create_directories(temporary);
         // Without the aux head: the workstation never uses it.
         eng::InceptionV3 deployed(static_cast<int64_t>(partition.classes.size()), false);
-        {
-            torch::NoGradGuard noGrad;
-            const auto trained = eng::namedState(*model);
-            std::map<std::string, torch::Tensor> byName(trained.begin(), trained.end());
-            for (auto& [name, tensor] : eng::namedState(*deployed))
-                tensor.copy_(byName.at(name).to(torch::kCPU));
-        }
+        eng::copyState(*model, *deployed);
         auto m = manifest(report, seconds);
         m.auxLogits = false;
         eng::saveStateDict(*deployed, temporary / m.weightsFile);

@@ -85,19 +85,19 @@ QString PredictionService::deviceDescription() const {
 
 quint64 PredictionService::analyse(const QString& path, bool withSaliency,
                                    eng::SaliencyMethod method) {
-    std::lock_guard<std::mutex> lock(mutex_);
-    const quint64 id = latest_ + 1;
-    latest_ = id;
-    pending_ = Job{id, path, true, withSaliency, method};
-    wake_.notify_one();
-    return id;
+    return submit(path, true, withSaliency, method);
 }
 
 quint64 PredictionService::requestSaliency(const QString& path, eng::SaliencyMethod method) {
+    return submit(path, false, true, method);
+}
+
+quint64 PredictionService::submit(const QString& path, bool predict, bool saliency,
+                                  eng::SaliencyMethod method) {
     std::lock_guard<std::mutex> lock(mutex_);
     const quint64 id = latest_ + 1;
-    latest_ = id;
-    pending_ = Job{id, path, false, true, method};
+    latest_ = id;  // everything older is stale from now on
+    pending_ = Job{id, path, predict, saliency, method};
     wake_.notify_one();
     return id;
 }

@@ -53,6 +53,9 @@ struct ModelManifest {
     void requireTaxonomy(const taxonomy::Taxonomy& taxonomy) const;
 };
 
+// The current time as ISO 8601 UTC ("2026-11-27T12:00:00Z"), as manifests record it.
+std::string utcTimestamp();
+
 // `bundle` is the folder (or its manifest.json). Throws ModelError listing what is wrong.
 ModelManifest readManifest(const std::filesystem::path& bundle);
 // Writes bundleDir/manifest.json atomically.

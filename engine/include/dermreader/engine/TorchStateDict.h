@@ -40,6 +40,11 @@ void saveStateDict(const torch::nn::Module& module, const std::filesystem::path&
 // A CPU tensor holding a copy of one tensor of the file.
 torch::Tensor readTensor(const SafetensorsFile& file, const TensorInfo& info);
 
+// Copies every parameter and buffer of `to` from the tensor of the same name in `from` (which
+// may have more, e.g. an aux head), converting device and dtype. Throws std::out_of_range if
+// `from` lacks one.
+void copyState(const torch::nn::Module& from, torch::nn::Module& to);
+
 // The module's parameters and buffers by name, in registration order.
 std::vector<std::pair<std::string, torch::Tensor>> namedState(const torch::nn::Module& module);
 

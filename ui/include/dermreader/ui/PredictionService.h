@@ -102,6 +102,8 @@ class PredictionService : public QObject {
         bool predict = true, saliency = false;
         engine::SaliencyMethod method = engine::SaliencyMethod::Gradient;
     };
+    // Replaces the waiting job (the latest request wins) and returns its id.
+    quint64 submit(const QString& path, bool predict, bool saliency, engine::SaliencyMethod method);
     void workerLoop();
     void runJob(const Job& job);
     bool stale(const Job& job) const { return job.id != latest_.load(); }
