@@ -1,10 +1,11 @@
 // dermreader: the reading workstation. With no arguments it opens the embedded sample images
 // with the embedded default model.
-//   dermreader [FOLDER] [--model BUNDLE] [--device auto|cpu|cuda] [--tta]
+//   dermreader [FOLDER] [--model BUNDLE] [--device auto|cpu|cuda] [--tta] [--database FILE]
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QSettings>
+#include <QStandardPaths>
 #include <QTimer>
 
 #include "dermreader/engine/Resources.h"
@@ -62,6 +63,13 @@ int main(int argc, char** argv) {
                       "folder"});
     parser.addOption(
         {"select", "Select the image with this row after opening (default 0)", "row", "0"});
+    parser.addOption({"database",
+                      "The workstation database (image library); default: in the user's data "
+                      "folder",
+                      "file"});
+    parser.addOption({"import-dataset",
+                      "Import a labelled dataset (metadata CSV or folder) into the library",
+                      "source"});
     parser.process(app);
 
     namespace eng = dermreader::engine;
@@ -87,7 +95,12 @@ int main(int argc, char** argv) {
     if (!bundle.isEmpty())
         service.loadModel(bundle, options, &error);
 
-    dermreader::ui::MainWindow window(service);
+    QString database = parser.value("database");
+    if (database.isEmpty()) {
+        database = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                   "/workstation.sqlite";
+    }
+    dermreader::ui::MainWindow window(service, database);
     window.refreshStatus(error);
     QString folder = parser.positionalArguments().value(0);
     if (folder.isEmpty()) {
@@ -100,6 +113,8 @@ int main(int argc, char** argv) {
         takeScreenshots(window, screenshots);
     if (!folder.isEmpty())
         window.openFolder(folder);
+    if (parser.isSet("import-dataset"))
+        window.importDataset(parser.value("import-dataset"), {});
     window.selectRow(parser.value("select").toInt());
     return QApplication::exec();
 }

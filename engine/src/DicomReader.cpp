@@ -8,6 +8,7 @@
 #include <dcmtk/dcmimgle/dcmimage.h>
 #include <dcmtk/dcmjpeg/djdecode.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 
@@ -43,6 +44,39 @@ ImageModality modalityOf(const std::string& sopClass, const std::string& modalit
     return ImageModality::Unknown;
 }
 
+// Patient, study and acquisition attributes the UI shows and the library indexes.
+void readAttributes(DcmDataset& dataset, std::map<std::string, std::string>& tags) {
+    static const std::pair<const char*, DcmTagKey> kTags[] = {
+        {"PatientName", DCM_PatientName},
+        {"PatientID", DCM_PatientID},
+        {"PatientBirthDate", DCM_PatientBirthDate},
+        {"PatientSex", DCM_PatientSex},
+        {"StudyDate", DCM_StudyDate},
+        {"StudyDescription", DCM_StudyDescription},
+        {"SeriesDescription", DCM_SeriesDescription},
+        {"Modality", DCM_Modality},
+        {"BodyPartExamined", DCM_BodyPartExamined},
+        {"ImageLaterality", DCM_ImageLaterality},
+        {"AcquisitionDateTime", DCM_AcquisitionDateTime},
+        {"Manufacturer", DCM_Manufacturer},
+        {"SOPClassUID", DCM_SOPClassUID},
+        {"StudyInstanceUID", DCM_StudyInstanceUID},
+        {"PhotometricInterpretation", DCM_PhotometricInterpretation}};
+    for (const auto& [name, key] : kTags) {
+        const std::string value = stringTag(dataset, key);
+        if (!value.empty())
+            tags[name] = value;
+    }
+}
+
+ImageModality modalityOf(const std::map<std::string, std::string>& tags) {
+    auto value = [&tags](const char* key) {
+        auto it = tags.find(key);
+        return it == tags.end() ? std::string() : it->second;
+    };
+    return modalityOf(value("SOPClassUID"), value("Modality"));
+}
+
 }  // namespace
 
 LoadedImage readDicom(const std::filesystem::path& path, std::int64_t maxPixels) {
@@ -66,29 +100,8 @@ LoadedImage readDicom(const std::filesystem::path& path, std::int64_t maxPixels)
     LoadedImage loaded;
     loaded.info.path = path;
     loaded.info.format = "DICOM";
-    static const std::pair<const char*, DcmTagKey> kTags[] = {
-        {"PatientName", DCM_PatientName},
-        {"PatientID", DCM_PatientID},
-        {"PatientBirthDate", DCM_PatientBirthDate},
-        {"PatientSex", DCM_PatientSex},
-        {"StudyDate", DCM_StudyDate},
-        {"StudyDescription", DCM_StudyDescription},
-        {"SeriesDescription", DCM_SeriesDescription},
-        {"Modality", DCM_Modality},
-        {"BodyPartExamined", DCM_BodyPartExamined},
-        {"ImageLaterality", DCM_ImageLaterality},
-        {"AcquisitionDateTime", DCM_AcquisitionDateTime},
-        {"Manufacturer", DCM_Manufacturer},
-        {"SOPClassUID", DCM_SOPClassUID},
-        {"StudyInstanceUID", DCM_StudyInstanceUID},
-        {"PhotometricInterpretation", DCM_PhotometricInterpretation}};
-    for (const auto& [name, key] : kTags) {
-        const std::string value = stringTag(dataset, key);
-        if (!value.empty())
-            loaded.info.tags[name] = value;
-    }
-    loaded.info.modality =
-        modalityOf(loaded.info.tags["SOPClassUID"], loaded.info.tags["Modality"]);
+    readAttributes(dataset, loaded.info.tags);
+    loaded.info.modality = modalityOf(loaded.info.tags);
     Uint16 bitsStored = 8;
     dataset.findAndGetUint16(DCM_BitsStored, bitsStored);
     loaded.info.sourceBitDepth = bitsStored;
@@ -122,6 +135,27 @@ LoadedImage readDicom(const std::filesystem::path& path, std::int64_t maxPixels)
             rgb.pixels[3 * i + c] = mono ? data[i] : data[3 * i + c];
     }
     return loaded;
+}
+
+ImageHeader readDicomHeader(const std::filesystem::path& path) {
+    DcmFileFormat file;
+    // Large values (the pixel data) stay on disk: only the attributes are read.
+    constexpr Uint32 kMaxValueLength = 4096;
+    const OFCondition status =
+        file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, kMaxValueLength);
+    if (status.bad())
+        refuse(path, std::string("cannot be parsed (") + status.text() + ")");
+    DcmDataset& dataset = *file.getDataset();
+    ImageHeader header;
+    header.format = "DICOM";
+    Uint16 rows = 0, columns = 0;
+    dataset.findAndGetUint16(DCM_Rows, rows);
+    dataset.findAndGetUint16(DCM_Columns, columns);
+    header.width = columns;
+    header.height = rows;
+    readAttributes(dataset, header.tags);
+    header.modality = modalityOf(header.tags);
+    return header;
 }
 
 }  // namespace dermreader::engine::detail

@@ -4,7 +4,10 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cstring>
+#include <set>
 #include <system_error>
 
 #include "DicomReader.h"
@@ -124,6 +127,8 @@ std::optional<ImageHeader> peekImageHeader(const fs::path& path) {
     const Format format = detectFormat(bytes);
     if (format == Format::Unknown)
         return std::nullopt;
+    if (format == Format::Dicom)
+        return readDicomHeader(path);
     ImageHeader header;
     header.format = formatName(format);
     if (auto size = headerSize(format, bytes)) {
@@ -131,6 +136,15 @@ std::optional<ImageHeader> peekImageHeader(const fs::path& path) {
         header.height = static_cast<int>(size->height);
     }
     return header;
+}
+
+bool hasImageExtension(const fs::path& path) {
+    static const std::set<std::string> kExtensions = {".jpg", ".jpeg", ".png", ".tif",  ".tiff",
+                                                      ".bmp", ".webp", ".dcm", ".dicom"};
+    std::string extension = path.extension().string();
+    std::transform(extension.begin(), extension.end(), extension.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return kExtensions.count(extension) > 0;
 }
 
 LoadedImage loadImage(const fs::path& path, const ImageLoadOptions& options) {

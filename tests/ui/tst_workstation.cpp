@@ -16,8 +16,9 @@
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/ui/AnalysisPanel.h"
-#include "dermreader/ui/ImageFolderModel.h"
 #include "dermreader/ui/ImageViewer.h"
+#include "dermreader/ui/LibraryBrowser.h"
+#include "dermreader/ui/LibraryModel.h"
 #include "dermreader/ui/MainWindow.h"
 #include "dermreader/ui/PredictionService.h"
 #include "dermreader/ui/SettingsDialog.h"
@@ -74,7 +75,7 @@ class TestWorkstation : public QObject {
         service_ = std::make_unique<PredictionService>(taxonomy());
         QString error;
         QVERIFY2(service_->loadModel(bundle_, {}, &error), qPrintable(error));
-        window_ = std::make_unique<MainWindow>(*service_);
+        window_ = std::make_unique<MainWindow>(*service_, dir_.filePath("workstation.sqlite"));
         window_->show();
         window_->setOverlayEnabled(false);
         window_->setOverlayOpacity(60);
@@ -138,7 +139,7 @@ class TestWorkstation : public QObject {
         QSignalSpy errors(window_.get(), &MainWindow::errorShown);
         window_->openFolder(images_);
         QVERIFY(shown.wait(30000));
-        const int last = window_->folderModel()->rowCount() - 1;
+        const int last = window_->browser()->rowCount() - 1;
         window_->selectRow(last);  // zz_corrupt.jpg sorts last
         QVERIFY(errors.wait(30000));
         QVERIFY(window_->viewer()->showsError());
@@ -231,13 +232,91 @@ class TestWorkstation : public QObject {
         QVERIFY(file.size() > 5000);
     }
 
+    void libraryRecordsFoldersAndFilters() {
+        QTemporaryDir folder;
+        for (const char* name : {"a_clinical.jpg", "b_other.jpg"})
+            QFile::copy(images_ + "/" + QDir(images_).entryList({"ISIC*.jpg"}).first(),
+                        folder.path() + "/" + name);
+        testdata::writeDicom((folder.path() + "/c_lesion.dcm").toStdString(), 16, 12,
+                             std::vector<std::uint8_t>(16 * 12 * 3, 120),
+                             {"1.2.840.10008.5.1.4.1.1.77.1.7", true, EXS_LittleEndianExplicit});
+        LibraryBrowser* browser = window_->browser();
+        QVERIFY(browser->hasLibrary());
+        QSignalSpy imported(browser, &LibraryBrowser::importFinished);
+        window_->openFolder(folder.path());
+        QCOMPARE(browser->rowCount(), 3);  // listed at once, recorded in the background
+        QVERIFY(imported.wait(30000));
+        QCOMPARE(browser->rowCount(), 3);
+        const auto* record = browser->model()->recordAt(2);
+        QVERIFY(record);
+        QCOMPARE(QString::fromStdString(eng::toString(record->modality)), QString("dermoscopic"));
+        QCOMPARE(QString::fromStdString(record->patientId), QString("P123"));
+
+        browser->setModalityFilter(eng::ImageModality::Dermoscopic);
+        QCOMPARE(browser->rowCount(), 1);
+        QVERIFY(browser->currentPath().endsWith("c_lesion.dcm"));
+        browser->setModalityFilter(std::nullopt);
+        QCOMPARE(browser->rowCount(), 3);
+        browser->setSearchText("b_OTHER");
+        QCOMPARE(browser->rowCount(), 1);
+        browser->setSearchText("P123");  // the DICOM patient id
+        QCOMPARE(browser->rowCount(), 1);
+        browser->setSearchText({});
+        // Grid and list views share one current image.
+        browser->selectRow(1);
+        browser->setListMode(true);
+        QVERIFY(browser->listMode());
+        QCOMPARE(browser->currentRow(), 1);
+        browser->setListMode(false);
+    }
+
+    void importedDatasetShowsDiagnosesAndRecordsRisk() {
+        const QStringList samples = QDir(images_).entryList({"ISIC*.jpg"});
+        QTemporaryDir data;
+        QFile csv(data.path() + "/labels.csv");
+        QVERIFY(csv.open(QIODevice::WriteOnly));
+        csv.write("path,label,modality\n");
+        csv.write((images_ + "/" + samples[0] + ",melanoma,dermoscopic\n").toUtf8());
+        csv.write((images_ + "/" + samples[1] + ",nevus,dermoscopic\n").toUtf8());
+        csv.write("missing.jpg,nevus,dermoscopic\n");  // reported, not fatal
+        csv.close();
+        LibraryBrowser* browser = window_->browser();
+        QSignalSpy imported(browser, &LibraryBrowser::importFinished);
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->importDataset(csv.fileName(), "csv");
+        QVERIFY(imported.wait(30000));
+        QCOMPARE(imported.last().at(1).toInt(), 2);  // new labels for the two images
+        QCOMPARE(imported.last().at(2).toInt(), 1);  // problems
+        QCOMPARE(browser->rowCount(), 2);
+        browser->setDiagnosisFilter(dermreader::records::LibraryFilter::Diagnosis::Known);
+        QCOMPARE(browser->rowCount(), 2);
+        const QModelIndex diagnosis = browser->model()->index(0, LibraryModel::DiagnosisColumn);
+        QCOMPARE(diagnosis.data().toString(),
+                 QString::fromStdString(taxonomy().node(*taxonomy().find("melanoma")).name));
+
+        // Viewing an image records what the model said, and the risk filter uses it.
+        browser->selectRow(0);
+        QTRY_VERIFY_WITH_TIMEOUT(window_->shownPrediction().has_value(), 30000);
+        const QString path = window_->currentPath();
+        const double p = window_->shownPrediction()->malignant;
+        QTRY_VERIFY(browser->model()->recordAt(0)->malignant.has_value());
+        QVERIFY(std::abs(*browser->model()->recordAt(0)->malignant - p) < 1e-9);
+        using Risk = dermreader::records::LibraryFilter::Risk;
+        browser->setRiskFilter(Risk::NotPredicted, 0);
+        QCOMPARE(browser->rowCount(), 1);
+        QVERIFY(browser->model()->pathAt(0) != path);
+        browser->setRiskFilter(p >= 0.2 ? Risk::AtLeast : Risk::Below, 0.2);
+        QCOMPARE(browser->rowCount(), 1);
+        QCOMPARE(browser->model()->pathAt(0), path);
+    }
+
     void worksWithoutAModel() {
         window_.reset();
         service_ = std::make_unique<PredictionService>(taxonomy());
         QString error;
         QVERIFY(!service_->loadModel(dir_.filePath("no-such-model"), {}, &error));
         QVERIFY(error.contains("no-such-model"));
-        window_ = std::make_unique<MainWindow>(*service_);
+        window_ = std::make_unique<MainWindow>(*service_, dir_.filePath("workstation.sqlite"));
         window_->refreshStatus(error);
         window_->show();
         window_->openFolder(images_);

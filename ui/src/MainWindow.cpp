@@ -10,15 +10,12 @@
 #include <QGraphicsScene>
 #include <QHeaderView>
 #include <QLabel>
-#include <QLineEdit>
-#include <QListView>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSettings>
 #include <QSlider>
-#include <QSortFilterProxyModel>
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableWidget>
@@ -27,8 +24,8 @@
 
 #include "dermreader/engine/Resources.h"
 #include "dermreader/ui/AnalysisPanel.h"
-#include "dermreader/ui/ImageFolderModel.h"
 #include "dermreader/ui/ImageViewer.h"
+#include "dermreader/ui/LibraryBrowser.h"
 #include "dermreader/ui/PredictionService.h"
 #include "dermreader/ui/QtImage.h"
 #include "dermreader/ui/SettingsDialog.h"
@@ -36,28 +33,14 @@
 namespace dermreader::ui {
 namespace eng = dermreader::engine;
 
-MainWindow::MainWindow(PredictionService& service, QWidget* parent)
+MainWindow::MainWindow(PredictionService& service, const QString& databasePath, QWidget* parent)
     : QMainWindow(parent), service_(service) {
     setWindowTitle(tr("dermreader"));
-    folder_ = new ImageFolderModel(this);
-    filter_ = new QSortFilterProxyModel(this);
-    filter_->setSourceModel(folder_);
-    filter_->setFilterCaseSensitivity(Qt::CaseInsensitive);
 
-    // Left: search and thumbnails.
+    // Left: the library browser and the current image's details.
     auto* left = new QWidget(this);
     auto* leftLayout = new QVBoxLayout(left);
-    search_ = new QLineEdit(left);
-    search_->setPlaceholderText(tr("Filter by file name (Ctrl+F)"));
-    list_ = new QListView(left);
-    list_->setModel(filter_);
-    list_->setViewMode(QListView::IconMode);
-    list_->setIconSize(QSize(ImageFolderModel::kThumbnailSize, ImageFolderModel::kThumbnailSize));
-    list_->setGridSize(
-        QSize(ImageFolderModel::kThumbnailSize + 24, ImageFolderModel::kThumbnailSize + 28));
-    list_->setResizeMode(QListView::Adjust);
-    list_->setUniformItemSizes(true);
-    list_->setMovement(QListView::Static);
+    browser_ = new LibraryBrowser(service.taxonomy(), databasePath, left);
     // Image details: format, size, modality and, for DICOM, patient and study attributes.
     details_ = new QTableWidget(0, 2, left);
     details_->setHorizontalHeaderLabels({tr("Attribute"), tr("Value")});
@@ -65,8 +48,7 @@ MainWindow::MainWindow(PredictionService& service, QWidget* parent)
     details_->verticalHeader()->hide();
     details_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     details_->setMaximumHeight(200);
-    leftLayout->addWidget(search_);
-    leftLayout->addWidget(list_, 1);
+    leftLayout->addWidget(browser_, 1);
     leftLayout->addWidget(details_);
 
     // Centre: the image and the overlay controls.
@@ -106,7 +88,7 @@ MainWindow::MainWindow(PredictionService& service, QWidget* parent)
     splitter->addWidget(centre);
     splitter->addWidget(panel_);
     splitter->setStretchFactor(1, 1);
-    splitter->setSizes({260, 700, 360});
+    splitter->setSizes({300, 680, 360});
     setCentralWidget(splitter);
 
     modelLabel_ = new QLabel(this);
@@ -126,10 +108,12 @@ MainWindow::MainWindow(PredictionService& service, QWidget* parent)
     viewer_->setOverlayOpacity(opacity_->value() / 100.0);
     viewer_->setOverlayVisible(overlayToggle_->isChecked());
 
-    connect(search_, &QLineEdit::textChanged, filter_,
-            &QSortFilterProxyModel::setFilterFixedString);
-    connect(list_->selectionModel(), &QItemSelectionModel::currentChanged, this,
-            &MainWindow::onCurrentChanged);
+    browser_->setThresholds(settings.value("thresholds/review", 0.2).toDouble(),
+                            settings.value("thresholds/biopsy", 0.5).toDouble());
+    browser_->setRiskModel(service_.modelKey());
+    connect(browser_, &LibraryBrowser::currentPathChanged, this, &MainWindow::onCurrentChanged);
+    connect(browser_, &LibraryBrowser::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 15000); });
     connect(overlayToggle_, &QCheckBox::toggled, this, [this](bool on) {
         viewer_->setOverlayVisible(on);
         QSettings().setValue("overlay/visible", on);
@@ -176,6 +160,8 @@ void MainWindow::buildActions() {
     };
     QMenu* file = menuBar()->addMenu(tr("&File"));
     add(file, tr("Open folder…"), QKeySequence::Open, [this] { chooseFolder(); });
+    add(file, tr("Import labelled dataset…"), QKeySequence(tr("Ctrl+Shift+I")),
+        [this] { chooseDataset(); });
     add(file, tr("Open model bundle…"), QKeySequence(tr("Ctrl+M")), [this] { chooseModel(); });
     add(file, tr("Export case report (PDF)…"), QKeySequence(tr("Ctrl+E")),
         [this] { exportReport(); });
@@ -192,7 +178,9 @@ void MainWindow::buildActions() {
     add(view, tr("Fit to window"), QKeySequence(Qt::Key_F), [this] { viewer_->fitToWindow(); });
     add(view, tr("Actual size"), QKeySequence(Qt::Key_1), [this] { viewer_->actualSize(); });
     add(view, tr("Rotate"), QKeySequence(Qt::Key_R), [this] { viewer_->rotateClockwise(); });
-    add(view, tr("Filter"), QKeySequence::Find, [this] { search_->setFocus(); });
+    add(view, tr("Search"), QKeySequence::Find, [this] { browser_->focusSearch(); });
+    add(view, tr("Grid or list"), QKeySequence(tr("Ctrl+L")),
+        [this] { browser_->setListMode(!browser_->listMode()); });
     add(file, tr("Settings…"), QKeySequence::Preferences, [this] { openSettings(); });
     add(view, tr("Model card"), QKeySequence(tr("Ctrl+I")), [this] {
         QMessageBox::information(
@@ -215,18 +203,45 @@ void MainWindow::refreshStatus(const QString& loadError) {
 }
 
 void MainWindow::openFolder(const QString& folder) {
-    folder_->setFolder(folder);
+    browser_->openFolder(folder);
     QSettings().setValue("library/folder", folder);
     setWindowTitle(tr("dermreader — %1").arg(folder));
-    if (filter_->rowCount() > 0)
+    if (browser_->rowCount() > 0 && browser_->currentRow() < 0)
         selectRow(0);
+    // The browser may keep its current image (already shown from the library) without
+    // announcing a change: analyse it now if it is not what the window shows.
+    if (browser_->currentPath() != currentPath_)
+        onCurrentChanged();
 }
 
 void MainWindow::chooseFolder() {
     const QString folder =
-        QFileDialog::getExistingDirectory(this, tr("Open image folder"), folder_->folder());
+        QFileDialog::getExistingDirectory(this, tr("Open image folder"), browser_->folder());
     if (!folder.isEmpty())
         openFolder(folder);
+}
+
+void MainWindow::importDataset(const QString& source, const QString& format) {
+    std::optional<training::DatasetFormat> parsed =
+        format.isEmpty() ? training::detectDatasetFormat(source.toStdString())
+                         : training::parseDatasetFormat(format.toStdString());
+    if (!parsed) {
+        QMessageBox::warning(this, tr("Dataset not imported"),
+                             tr("'%1': the dataset format cannot be recognised; expected a "
+                                "folder per class, HAM10000, ISIC 2017, PAD-UFES-20 or a CSV "
+                                "with path and label columns.")
+                                 .arg(source));
+        return;
+    }
+    browser_->importDataset(source, *parsed);
+}
+
+void MainWindow::chooseDataset() {
+    const QString source =
+        QFileDialog::getOpenFileName(this, tr("Import labelled dataset: its metadata CSV"),
+                                     browser_->folder(), tr("Metadata (*.csv);;All files (*)"));
+    if (!source.isEmpty())
+        importDataset(source, {});
 }
 
 void MainWindow::openSettings() {
@@ -239,6 +254,7 @@ void MainWindow::applySettings(const WorkstationSettings& settings) {
     const WorkstationSettings before = WorkstationSettings::load();
     settings.save();
     panel_->setThresholds(settings.reviewThreshold, settings.biopsyThreshold);
+    browser_->setThresholds(settings.reviewThreshold, settings.biopsyThreshold);
     if (shownPrediction_)
         panel_->showPrediction(*shownPrediction_);
     const bool modelChanged =
@@ -262,6 +278,7 @@ void MainWindow::applySettings(const WorkstationSettings& settings) {
         QMessageBox::warning(this, tr("Model not loaded"), error);
     }
     refreshStatus(error);
+    browser_->setRiskModel(service_.modelKey());
     onCurrentChanged();
 }
 
@@ -272,6 +289,7 @@ void MainWindow::chooseModel() {
     QString error;
     if (service_.loadModel(bundle, {}, &error)) {
         QSettings().setValue("model/bundle", bundle);
+        browser_->setRiskModel(service_.modelKey());
         refreshStatus();
         onCurrentChanged();
     } else {
@@ -281,13 +299,11 @@ void MainWindow::chooseModel() {
 }
 
 void MainWindow::selectRow(int row) {
-    if (row < 0 || row >= filter_->rowCount())
-        return;
-    list_->setCurrentIndex(filter_->index(row, 0));
+    browser_->selectRow(row);
 }
 
 int MainWindow::currentRow() const {
-    return list_->currentIndex().row();
+    return browser_->currentRow();
 }
 
 void MainWindow::next() {
@@ -312,10 +328,11 @@ eng::SaliencyMethod MainWindow::saliencyMethod() const {
 }
 
 void MainWindow::onCurrentChanged() {
-    const QString path = list_->currentIndex().data(ImageFolderModel::PathRole).toString();
+    const QString path = browser_->currentPath();
     if (path.isEmpty())
         return;
     currentPath_ = path;
+    currentHash_.clear();
     shownPrediction_.reset();
     shownSaliency_.reset();
     shownImage_ = {};
@@ -330,6 +347,7 @@ void MainWindow::onImageReady(quint64 request, const ImageResult& result) {
     if (request != service_.latestRequest() || result.path != currentPath_)
         return;
     shownImage_ = result.image;
+    currentHash_ = result.hash;
     viewer_->setImage(result.image);
     const QString modality = QString::fromStdString(eng::toString(result.info.modality));
     modalityBadge_->setText(result.info.modality == eng::ImageModality::Unknown
@@ -369,6 +387,12 @@ void MainWindow::onPrediction(quint64 request, const QString& path,
         return;
     shownPrediction_ = prediction;
     panel_->showPrediction(prediction);
+    // Cached results were recorded when first computed.
+    if (!cached && !prediction.topClasses.empty()) {
+        const auto& top = service_.taxonomy().node(prediction.topClasses.front().node);
+        browser_->recordRisk(path, currentHash_, prediction.malignant,
+                             QString::fromStdString(top.id));
+    }
     timingLabel_->setText(cached ? tr("cached result") : tr("inference %1 ms").arg(ms, 0, 'f', 0));
     Q_EMIT predictionShown(path);
 }

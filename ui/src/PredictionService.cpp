@@ -65,6 +65,11 @@ QString PredictionService::modelName() const {
     return predictor_ ? QString::fromStdString(predictor_->manifest().name) : QString();
 }
 
+QString PredictionService::modelKey() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return predictor_ ? modelKey_ : QString();
+}
+
 QString PredictionService::modelCard() const {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!predictor_)

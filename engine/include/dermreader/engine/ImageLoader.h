@@ -7,7 +7,9 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <string>
 
 #include "dermreader/engine/Image.h"
 
@@ -26,9 +28,15 @@ void saveImage(const RgbImage& image, const std::filesystem::path& path);
 
 struct ImageHeader {
     std::string format;
-    int width = 0, height = 0;
+    int width = 0, height = 0;  // as stored (before EXIF orientation); 0 when unreadable
+    ImageModality modality = ImageModality::Unknown;  // known for DICOM only
+    std::map<std::string, std::string> tags;          // DICOM attributes, as in ImageInfo
 };
-// Format and size from the file's first bytes, without decoding; nullopt if unrecognised.
+// Format, size and (DICOM) attributes without decoding the pixels; nullopt if the file is
+// not a supported image. A DICOM file that cannot be parsed throws ImageError.
 std::optional<ImageHeader> peekImageHeader(const std::filesystem::path& path);
+
+// True for the file extensions the loader reads (.jpg, .png, .dcm, ...; any case).
+bool hasImageExtension(const std::filesystem::path& path);
 
 }  // namespace dermreader::engine

@@ -11,16 +11,13 @@
 class QCheckBox;
 class QComboBox;
 class QLabel;
-class QListView;
 class QSlider;
-class QLineEdit;
-class QSortFilterProxyModel;
 class QTableWidget;
 
 namespace dermreader::ui {
 
 class AnalysisPanel;
-class ImageFolderModel;
+class LibraryBrowser;
 class ImageViewer;
 class PredictionService;
 struct ImageResult;
@@ -30,9 +27,12 @@ class MainWindow : public QMainWindow {
     Q_OBJECT
 
   public:
-    explicit MainWindow(PredictionService& service, QWidget* parent = nullptr);
+    // `databasePath`: the image library's SQLite file; empty for folder browsing only.
+    explicit MainWindow(PredictionService& service, const QString& databasePath = {},
+                        QWidget* parent = nullptr);
 
     void openFolder(const QString& folder);
+    void importDataset(const QString& source, const QString& format);
     void selectRow(int row);
     int currentRow() const;
     QString currentPath() const { return currentPath_; }
@@ -40,7 +40,7 @@ class MainWindow : public QMainWindow {
     ImageViewer* viewer() const { return viewer_; }
     AnalysisPanel* analysisPanel() const { return panel_; }
     QTableWidget* imageDetails() const { return details_; }
-    ImageFolderModel* folderModel() const { return folder_; }
+    LibraryBrowser* browser() const { return browser_; }
     // The prediction on screen, for the image on screen (nothing while one is computed).
     const std::optional<engine::Prediction>& shownPrediction() const { return shownPrediction_; }
     bool overlayShown() const;
@@ -55,6 +55,7 @@ class MainWindow : public QMainWindow {
     void previous();
     void exportReport(const QString& pdfPath = {});
     void chooseFolder();
+    void chooseDataset();
     void chooseModel();
     void openSettings();
 
@@ -77,10 +78,7 @@ class MainWindow : public QMainWindow {
     engine::SaliencyMethod saliencyMethod() const;
 
     PredictionService& service_;
-    ImageFolderModel* folder_;
-    QSortFilterProxyModel* filter_;
-    QListView* list_;
-    QLineEdit* search_;
+    LibraryBrowser* browser_;
     ImageViewer* viewer_;
     AnalysisPanel* panel_;
     QCheckBox* overlayToggle_;
@@ -93,6 +91,7 @@ class MainWindow : public QMainWindow {
     QLabel* modalityBadge_;
     QTableWidget* details_;
     QString currentPath_;
+    QString currentHash_;
     std::optional<engine::Prediction> shownPrediction_;
     std::optional<engine::SaliencyMap> shownSaliency_;
     QImage shownImage_;

@@ -77,6 +77,8 @@ class PredictionService : public QObject {
     QString modelName() const;
     QString modelCard() const;  // description, training and metrics, for the status bar
     QString deviceDescription() const;
+    // Identifies the loaded model (bundle and creation time) for caches and recorded risks.
+    QString modelKey() const;
     const taxonomy::Taxonomy& taxonomy() const { return taxonomy_; }
 
     // Returns the request id that tags its results.

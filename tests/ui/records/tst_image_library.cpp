@@ -1,0 +1,183 @@
+// The image library: adding folders and labelled datasets, re-adding, bad files, DICOM
+// attributes, and every filter the browser offers.
+#include <QtTest>
+
+#include <QTemporaryDir>
+#include <fstream>
+
+#include "DicomFixtures.h"
+#include "dermreader/engine/ImageLoader.h"
+#include "dermreader/records/ImageLibrary.h"
+#include "dermreader/records/Schema.h"
+#include "dermreader/training/Dataset.h"
+
+using namespace dermreader::records;
+namespace eng = dermreader::engine;
+namespace tr = dermreader::training;
+namespace fs = std::filesystem;
+
+namespace {
+
+void writePng(const fs::path& path, std::uint8_t shade) {
+    fs::create_directories(path.parent_path());
+    eng::saveImage(eng::RgbImage::filled(32, 24, shade, 80, 40), path);
+}
+
+QStringList names(const std::vector<LibraryImage>& images) {
+    QStringList result;
+    for (const auto& image : images)
+        result << QString::fromStdString(image.path.filename().string());
+    return result;
+}
+
+}  // namespace
+
+class TestImageLibrary : public QObject {
+    Q_OBJECT
+
+    QTemporaryDir dir_;
+    fs::path root() const { return dir_.path().toStdString(); }
+
+  private Q_SLOTS:
+    void addFolderRecordsImagesAndReportsBadFiles() {
+        const fs::path folder = root() / "folder";
+        writePng(folder / "a.png", 10);
+        writePng(folder / "sub" / "b.png", 20);
+        std::ofstream(folder / "broken.jpg", std::ios::binary) << "not a jpeg";
+        std::ofstream(folder / "notes.txt") << "ignored: not an image extension";
+        testdata::writeDicom(folder / "c.dcm", 8, 6, std::vector<std::uint8_t>(8 * 6 * 3, 90),
+                             {"1.2.840.10008.5.1.4.1.1.77.1.7"});
+
+        Database db = openWorkstationDatabase(root() / "library.sqlite");
+        ImageLibrary library(db);
+        std::vector<std::size_t> progress;
+        const AddReport report = library.addFolder(folder, [&](std::size_t done, std::size_t) {
+            progress.push_back(done);
+            return true;
+        });
+        QCOMPARE(report.added, 4);
+        QCOMPARE(int(report.problems.size()), 1);
+        QVERIFY(QString::fromStdString(report.problems[0]).contains("broken.jpg"));
+        QCOMPARE(int(progress.size()), 4);
+        QCOMPARE(library.size(), 4);
+        // An unusable file is listed with its problem, so the browser can say why.
+        const auto broken = library.find(folder / "broken.jpg");
+        QVERIFY(broken.has_value());
+        QVERIFY(QString::fromStdString(broken->problem).contains("not a supported image"));
+        QVERIFY(library.find(folder / "a.png")->problem.empty());
+
+        const auto dicom = library.find(folder / "c.dcm");
+        QVERIFY(dicom.has_value());
+        QCOMPARE(QString::fromStdString(eng::toString(dicom->modality)), QString("dermoscopic"));
+        QCOMPARE(QString::fromStdString(dicom->patientId), QString("P123"));
+        QCOMPARE(QString::fromStdString(dicom->patientName), QString("Test^Patient"));
+        QCOMPARE(QString::fromStdString(dicom->studyDate), QString("20261127"));
+        QCOMPARE(dicom->width, 8);
+        QCOMPARE(dicom->height, 6);
+        const auto png = library.find(folder / "a.png");
+        QVERIFY(png.has_value());
+        QCOMPARE(QString::fromStdString(png->format), QString("PNG"));
+        QCOMPARE(png->contentHash, hashFile(folder / "a.png"));
+        QCOMPARE(int(png->contentHash.size()), 64);
+        QVERIFY(!png->diagnosisNode.has_value());
+
+        // Adding again changes nothing; a changed file is updated with its new hash.
+        AddReport again = library.addFolder(folder);
+        QCOMPARE(again.added, 0);
+        QCOMPARE(again.unchanged, 4);
+        writePng(folder / "a.png", 200);
+        again = library.addFolder(folder);
+        QCOMPARE(again.updated, 1);
+        QCOMPARE(library.find(folder / "a.png")->contentHash, hashFile(folder / "a.png"));
+        QCOMPARE(library.size(), 4);
+    }
+
+    void cancellingKeepsWhatWasAdded() {
+        const fs::path folder = root() / "many";
+        for (int i = 0; i < 5; ++i)
+            writePng(folder / ("m" + std::to_string(i) + ".png"), static_cast<std::uint8_t>(i));
+        Database db = openWorkstationDatabase(root() / "cancel.sqlite");
+        ImageLibrary library(db);
+        const AddReport report =
+            library.addFolder(folder, [](std::size_t done, std::size_t) { return done < 2; });
+        QVERIFY(report.cancelled);
+        QCOMPARE(report.added, 2);
+        QCOMPARE(library.size(), 2);
+    }
+
+    void datasetImportAndFilters() {
+        const fs::path data = root() / "dataset";
+        writePng(data / "mel_1.png", 1);
+        writePng(data / "nev_1.png", 2);
+        writePng(data / "bcc_1.png", 3);
+        writePng(data / "plain" / "unlabelled.png", 4);
+        std::ofstream(data / "labels.csv") << "path,label,group,modality,biopsy_proven\n"
+                                              "mel_1.png,melanoma,L1,dermoscopic,1\n"
+                                              "nev_1.png,nevus,L2,dermoscopic,0\n"
+                                              "bcc_1.png,basal cell carcinoma,L3,clinical,1\n";
+        const auto& taxonomy = dermreader::taxonomy::Taxonomy::builtin();
+        const tr::Dataset dataset =
+            tr::importDataset(data / "labels.csv", tr::DatasetFormat::GenericCsv, taxonomy);
+
+        Database db = openWorkstationDatabase(root() / "filters.sqlite");
+        ImageLibrary library(db);
+        QCOMPARE(library.addDataset(dataset, taxonomy).added, 3);
+        QCOMPARE(library.addFolder(data / "plain").added, 1);
+        // Adding the dataset's folder as a plain folder keeps the known labels.
+        library.addFolder(data);
+        QCOMPARE(library.size(), 4);
+        const auto melanoma = library.find(data / "mel_1.png");
+        QVERIFY(melanoma->diagnosisNode.has_value());
+        QCOMPARE(QString::fromStdString(*melanoma->diagnosisNode),
+                 QString::fromStdString(taxonomy.node(*taxonomy.resolveLabel("", "melanoma")).id));
+        QCOMPARE(melanoma->biopsyProven, std::optional<bool>(true));
+        QCOMPARE(QString::fromStdString(melanoma->lesionGroup), QString("L1"));
+        QCOMPARE(QString::fromStdString(melanoma->collection),
+                 QString::fromStdString(dataset.name));
+
+        LibraryFilter filter;
+        QCOMPARE(int(library.query(filter).size()), 4);
+        filter.modality = eng::ImageModality::Dermoscopic;
+        QCOMPARE(names(library.query(filter)), QStringList({"mel_1.png", "nev_1.png"}));
+        filter = {};
+        filter.diagnosis = LibraryFilter::Diagnosis::Unknown;
+        QCOMPARE(names(library.query(filter)), QStringList({"unlabelled.png"}));
+        filter.diagnosis = LibraryFilter::Diagnosis::Known;
+        QCOMPARE(int(library.query(filter).size()), 3);
+        filter = {};
+        filter.search = "CARCINOMA";  // the label, case-insensitive
+        QCOMPARE(names(library.query(filter)), QStringList({"bcc_1.png"}));
+        filter.search = "mel_";  // '_' is a literal, not a wildcard
+        QCOMPARE(names(library.query(filter)), QStringList({"mel_1.png"}));
+        filter = {};
+        filter.collection = dataset.name;
+        QCOMPARE(int(library.query(filter).size()), 3);
+
+        // Risk filters use the probabilities recorded for one model.
+        library.recordRisk(melanoma->contentHash, "model-a", 0.8, "melanoma");
+        library.recordRisk(library.find(data / "nev_1.png")->contentHash, "model-a", 0.1, "nevus");
+        library.recordRisk(library.find(data / "bcc_1.png")->contentHash, "model-b", 0.9, "bcc");
+        filter = {};
+        filter.riskModel = "model-a";
+        filter.risk = LibraryFilter::Risk::AtLeast;
+        filter.riskThreshold = 0.5;
+        QCOMPARE(names(library.query(filter)), QStringList({"mel_1.png"}));
+        filter.risk = LibraryFilter::Risk::Below;
+        QCOMPARE(names(library.query(filter)), QStringList({"nev_1.png"}));
+        filter.risk = LibraryFilter::Risk::NotPredicted;
+        QCOMPARE(names(library.query(filter)), QStringList({"bcc_1.png", "unlabelled.png"}));
+        QCOMPARE(library.query(filter).front().malignant, std::optional<double>());
+        library.recordRisk(melanoma->contentHash, "model-a", 0.3, "melanoma");  // replaced
+        filter.risk = LibraryFilter::Risk::AtLeast;
+        QVERIFY(library.query(filter).empty());
+    }
+
+    void missingFolderIsAnError() {
+        Database db = openWorkstationDatabase(root() / "missing.sqlite");
+        ImageLibrary library(db);
+        QVERIFY_THROWS_EXCEPTION(DatabaseError, library.addFolder(root() / "does-not-exist"));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestImageLibrary)
+#include "tst_image_library.moc"

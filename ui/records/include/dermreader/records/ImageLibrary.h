@@ -1,0 +1,104 @@
+#pragma once
+// The local image library: every image a user opened or imported, with its content hash,
+// modality, known diagnosis (from a labelled dataset) and DICOM patient/study attributes,
+// plus the last P(malignant) each model gave it, so the browser can filter and search
+// without touching the files.
+
+#include <atomic>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dermreader/engine/Image.h"
+#include "dermreader/records/Database.h"
+#include "dermreader/taxonomy/Taxonomy.h"
+
+namespace dermreader::training {
+struct Dataset;
+}
+
+namespace dermreader::records {
+
+struct LibraryImage {
+    std::int64_t id = 0;
+    std::filesystem::path path;
+    std::string contentHash;  // SHA-256 of the file, hex
+    std::string format;
+    int width = 0, height = 0;
+    engine::ImageModality modality = engine::ImageModality::Unknown;
+    std::optional<std::string> diagnosisNode;  // taxonomy node id
+    std::string diagnosisLabel;
+    std::optional<bool> biopsyProven;
+    std::string lesionGroup;
+    std::string collection;
+    std::string patientId, patientName, studyDate, studyDescription;
+    std::string addedAt;
+    std::string problem;              // why the file cannot be used as an image; empty when it can
+    std::optional<double> malignant;  // for the filter's model; nullopt if not yet predicted
+};
+
+struct LibraryFilter {
+    enum class Diagnosis { Any, Known, Unknown };
+    enum class Risk { Any, NotPredicted, Below, AtLeast };
+
+    std::optional<engine::ImageModality> modality;
+    Diagnosis diagnosis = Diagnosis::Any;
+    std::optional<std::string> collection;
+    // Risk filters use the P(malignant) recorded for `riskModel`.
+    Risk risk = Risk::Any;
+    double riskThreshold = 0.5;
+    std::string riskModel;
+    // Case-insensitive substring of the path, diagnosis, patient, study or collection.
+    std::string search;
+};
+
+struct AddReport {
+    int added = 0;
+    int updated = 0;  // known path, new content or new labels
+    int unchanged = 0;
+    // One line per file that is not a usable image. Such files are still recorded (with
+    // their problem), so the browser lists them and says why they cannot be analysed.
+    std::vector<std::string> problems;
+    bool cancelled = false;
+    std::string collection;  // where the images went
+};
+
+// Called after each file; return false to stop (what was added so far stays).
+using AddProgress = std::function<bool(std::size_t done, std::size_t total)>;
+
+class ImageLibrary {
+  public:
+    explicit ImageLibrary(Database& database) : database_(database) {}
+
+    // Adds every image file below `folder` (by extension).
+    AddReport addFolder(const std::filesystem::path& folder, const AddProgress& progress = {});
+    // Adds a labelled dataset's images with their diagnoses (and lesion groups, modality,
+    // biopsy status); the collection is the dataset's name.
+    AddReport addDataset(const training::Dataset& dataset, const taxonomy::Taxonomy& taxonomy,
+                         const AddProgress& progress = {});
+
+    std::vector<LibraryImage> query(const LibraryFilter& filter) const;
+    std::optional<LibraryImage> find(const std::filesystem::path& path) const;
+    std::vector<std::string> collections() const;
+    std::int64_t size() const;
+
+    void setModality(std::int64_t imageId, engine::ImageModality modality);
+    void recordRisk(const std::string& contentHash, const std::string& model, double malignant,
+                    const std::string& topNode);
+
+  private:
+    struct Entry;
+    AddReport addEntries(std::vector<Entry> entries, const AddProgress& progress);
+
+    Database& database_;
+};
+
+// SHA-256 of a file's bytes as lower-case hex; throws std::runtime_error naming the file.
+std::string hashFile(const std::filesystem::path& path);
+
+engine::ImageModality parseModality(std::string_view text);
+
+}  // namespace dermreader::records

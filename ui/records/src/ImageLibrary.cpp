@@ -1,0 +1,369 @@
+#include "dermreader/records/ImageLibrary.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <fstream>
+
+#include "dermreader/engine/ImageLoader.h"
+#include "dermreader/training/Dataset.h"
+
+namespace dermreader::records {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr std::size_t kFilesPerTransaction = 100;
+
+std::string tag(const std::map<std::string, std::string>& tags, const char* key) {
+    auto it = tags.find(key);
+    return it == tags.end() ? std::string() : it->second;
+}
+
+engine::ImageModality fromDatasetModality(training::Modality modality) {
+    switch (modality) {
+        case training::Modality::Clinical:
+            return engine::ImageModality::Clinical;
+        case training::Modality::Dermoscopic:
+            return engine::ImageModality::Dermoscopic;
+        default:
+            return engine::ImageModality::Unknown;
+    }
+}
+
+// SQL LIKE pattern matching `text` anywhere, with the wildcards in it escaped.
+std::string containsPattern(const std::string& text) {
+    std::string pattern = "%";
+    for (char c : text) {
+        if (c == '%' || c == '_' || c == '\\')
+            pattern += '\\';
+        pattern += c;
+    }
+    return pattern + "%";
+}
+
+}  // namespace
+
+// What one file contributes, before it is written.
+struct ImageLibrary::Entry {
+    Entry(fs::path file, std::string from) : path(std::move(file)), collection(std::move(from)) {}
+    fs::path path;
+    std::string collection;
+    engine::ImageModality modality = engine::ImageModality::Unknown;
+    std::optional<std::string> diagnosisNode;
+    std::string diagnosisLabel;
+    std::optional<bool> biopsyProven;
+    std::string lesionGroup;
+};
+
+std::string hashFile(const fs::path& path) {
+    if (sodium_init() < 0)
+        throw std::runtime_error("libsodium cannot be initialised");
+    std::ifstream in(path, std::ios::binary);
+    if (!in)
+        throw std::runtime_error("'" + path.string() + "' cannot be opened");
+    crypto_hash_sha256_state state;
+    crypto_hash_sha256_init(&state);
+    std::vector<char> buffer(1 << 16);
+    while (in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+        const auto count = in.gcount();
+        if (count > 0) {
+            crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(buffer.data()),
+                                      static_cast<unsigned long long>(count));
+        }
+    }
+    if (in.bad())
+        throw std::runtime_error("'" + path.string() + "' cannot be read completely");
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256_final(&state, digest);
+    char hex[2 * crypto_hash_sha256_BYTES + 1];
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    return hex;
+}
+
+engine::ImageModality parseModality(std::string_view text) {
+    if (text == "clinical")
+        return engine::ImageModality::Clinical;
+    if (text == "dermoscopic")
+        return engine::ImageModality::Dermoscopic;
+    return engine::ImageModality::Unknown;
+}
+
+AddReport ImageLibrary::addFolder(const fs::path& folder, const AddProgress& progress) {
+    std::error_code error;
+    if (!fs::is_directory(folder, error))
+        throw DatabaseError("'" + folder.string() + "' is not a folder");
+    std::vector<Entry> entries;
+    fs::path normal = fs::absolute(folder).lexically_normal();
+    if (!normal.has_filename())  // "photos/" and "photos" are one collection
+        normal = normal.parent_path();
+    const std::string collection = normal.string();
+    for (fs::recursive_directory_iterator
+             it(folder, fs::directory_options::skip_permission_denied, error),
+         end;
+         it != end; it.increment(error)) {
+        if (error)
+            break;
+        if (it->is_regular_file(error) && engine::hasImageExtension(it->path()))
+            entries.emplace_back(fs::absolute(it->path()).lexically_normal(), collection);
+    }
+    std::sort(entries.begin(), entries.end(),
+              [](const Entry& a, const Entry& b) { return a.path < b.path; });
+    AddReport report = addEntries(std::move(entries), progress);
+    report.collection = collection;
+    return report;
+}
+
+AddReport ImageLibrary::addDataset(const training::Dataset& dataset,
+                                   const taxonomy::Taxonomy& taxonomy,
+                                   const AddProgress& progress) {
+    std::vector<Entry> entries;
+    entries.reserve(dataset.images.size());
+    for (const training::LabelledImage& image : dataset.images) {
+        Entry entry(fs::absolute(image.path).lexically_normal(), dataset.name);
+        entry.modality = fromDatasetModality(image.modality);
+        if (image.node != taxonomy::kNoNode)
+            entry.diagnosisNode = taxonomy.node(image.node).id;
+        entry.diagnosisLabel = image.label;
+        entry.biopsyProven = image.biopsyProven;
+        entry.lesionGroup = image.group;
+        entries.push_back(std::move(entry));
+    }
+    AddReport report = addEntries(std::move(entries), progress);
+    report.collection = dataset.name;
+    return report;
+}
+
+AddReport ImageLibrary::addEntries(std::vector<Entry> entries, const AddProgress& progress) {
+    AddReport report;
+    Statement existing = database_.prepare("SELECT content_hash FROM images WHERE path = ?");
+    // A labelled import overwrites labels; a plain folder import keeps labels already known.
+    Statement upsert = database_.prepare(R"sql(
+        INSERT INTO images(path, content_hash, format, width, height, modality, diagnosis_node,
+                           diagnosis_label, biopsy_proven, lesion_group, collection, patient_id,
+                           patient_name, study_date, study_uid, study_description, problem,
+                           added_at)
+        VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+        ON CONFLICT(path) DO UPDATE SET
+            content_hash = excluded.content_hash, format = excluded.format,
+            width = excluded.width, height = excluded.height,
+            modality = CASE WHEN excluded.modality = 'unknown' THEN modality
+                            ELSE excluded.modality END,
+            diagnosis_node = coalesce(excluded.diagnosis_node, diagnosis_node),
+            diagnosis_label = CASE WHEN excluded.diagnosis_node IS NULL THEN diagnosis_label
+                                   ELSE excluded.diagnosis_label END,
+            biopsy_proven = coalesce(excluded.biopsy_proven, biopsy_proven),
+            lesion_group = CASE WHEN excluded.lesion_group = '' THEN lesion_group
+                                ELSE excluded.lesion_group END,
+            collection = CASE WHEN excluded.diagnosis_node IS NULL THEN collection
+                              ELSE excluded.collection END,
+            patient_id = excluded.patient_id, patient_name = excluded.patient_name,
+            study_date = excluded.study_date, study_uid = excluded.study_uid,
+            study_description = excluded.study_description, problem = excluded.problem)sql");
+
+    // Files are read (hashed, headers parsed) outside the transaction, so the write lock is
+    // held for milliseconds and other connections (the UI recording risks) never wait long.
+    struct Scanned {
+        std::string hash;
+        engine::ImageHeader header;
+        std::string problem;
+    };
+    const std::size_t total = entries.size();
+    std::size_t done = 0;
+    while (done < total && !report.cancelled) {
+        const std::size_t batchStart = done;
+        std::vector<Scanned> scanned;
+        for (; done < std::min(total, batchStart + kFilesPerTransaction); ++done) {
+            Scanned file;
+            try {
+                file.hash = hashFile(entries[done].path);
+                if (auto header = engine::peekImageHeader(entries[done].path)) {
+                    file.header = std::move(*header);
+                } else {
+                    file.problem = "'" + entries[done].path.string() + "' is not a supported image";
+                }
+            } catch (const std::exception& e) {
+                file.problem = e.what();
+            }
+            scanned.push_back(std::move(file));
+            if (progress && !progress(done + 1, total)) {
+                report.cancelled = true;
+                ++done;
+                break;
+            }
+        }
+        database_.transaction([&] {
+            for (std::size_t i = 0; i < scanned.size(); ++i) {
+                const Entry& entry = entries[batchStart + i];
+                const Scanned& file = scanned[i];
+                existing.bind(1, entry.path.string());
+                const bool known = existing.step();
+                const bool sameContent = known && existing.text(0) == file.hash;
+                existing.reset();
+                const engine::ImageModality modality =
+                    file.header.modality != engine::ImageModality::Unknown ? file.header.modality
+                                                                           : entry.modality;
+                const auto& tags = file.header.tags;
+                upsert.bind(1, entry.path.string())
+                    .bind(2, file.hash)
+                    .bind(3, file.header.format)
+                    .bind(4, file.header.width)
+                    .bind(5, file.header.height)
+                    .bind(6, engine::toString(modality))
+                    .bind(7, entry.diagnosisNode)
+                    .bind(8, entry.diagnosisLabel)
+                    .bind(9, entry.biopsyProven ? std::optional<int>(*entry.biopsyProven)
+                                                : std::nullopt)
+                    .bind(10, entry.lesionGroup)
+                    .bind(11, entry.collection)
+                    .bind(12, tag(tags, "PatientID"))
+                    .bind(13, tag(tags, "PatientName"))
+                    .bind(14, tag(tags, "StudyDate"))
+                    .bind(15, tag(tags, "StudyInstanceUID"))
+                    .bind(16, tag(tags, "StudyDescription"))
+                    .bind(17, file.problem)
+                    .bind(18, nowUtc());
+                upsert.run();
+                if (!file.problem.empty())
+                    report.problems.push_back(file.problem);
+                if (!known) {
+                    ++report.added;
+                } else if (sameContent && !entry.diagnosisNode) {
+                    ++report.unchanged;
+                } else {
+                    ++report.updated;
+                }
+            }
+        });
+    }
+    return report;
+}
+
+namespace {
+
+constexpr const char* kSelectImages = R"sql(
+    SELECT i.id, i.path, i.content_hash, i.format, i.width, i.height, i.modality,
+           i.diagnosis_node, i.diagnosis_label, i.biopsy_proven, i.lesion_group, i.collection,
+           i.patient_id, i.patient_name, i.study_date, i.study_description, i.added_at,
+           i.problem, r.malignant
+    FROM images i LEFT JOIN image_risk r ON r.content_hash = i.content_hash AND r.model = ?1)sql";
+
+LibraryImage readImage(const Statement& row) {
+    LibraryImage image;
+    image.id = row.integer(0);
+    image.path = row.text(1);
+    image.contentHash = row.text(2);
+    image.format = row.text(3);
+    image.width = static_cast<int>(row.integer(4));
+    image.height = static_cast<int>(row.integer(5));
+    image.modality = parseModality(row.text(6));
+    image.diagnosisNode = row.optionalText(7);
+    image.diagnosisLabel = row.text(8);
+    if (auto proven = row.optionalInteger(9))
+        image.biopsyProven = *proven != 0;
+    image.lesionGroup = row.text(10);
+    image.collection = row.text(11);
+    image.patientId = row.text(12);
+    image.patientName = row.text(13);
+    image.studyDate = row.text(14);
+    image.studyDescription = row.text(15);
+    image.addedAt = row.text(16);
+    image.problem = row.text(17);
+    image.malignant = row.optionalReal(18);
+    return image;
+}
+
+}  // namespace
+
+std::vector<LibraryImage> ImageLibrary::query(const LibraryFilter& filter) const {
+    std::string sql = kSelectImages;
+    std::vector<std::string> conditions;
+    if (filter.modality)
+        conditions.push_back("i.modality = ?2");
+    if (filter.diagnosis == LibraryFilter::Diagnosis::Known)
+        conditions.push_back("i.diagnosis_node IS NOT NULL");
+    if (filter.diagnosis == LibraryFilter::Diagnosis::Unknown)
+        conditions.push_back("i.diagnosis_node IS NULL");
+    if (filter.collection)
+        conditions.push_back("i.collection = ?3");
+    if (filter.risk == LibraryFilter::Risk::NotPredicted)
+        conditions.push_back("r.malignant IS NULL");
+    if (filter.risk == LibraryFilter::Risk::Below)
+        conditions.push_back("r.malignant < ?4");
+    if (filter.risk == LibraryFilter::Risk::AtLeast)
+        conditions.push_back("r.malignant >= ?4");
+    if (!filter.search.empty()) {
+        conditions.push_back(
+            "(i.path LIKE ?5 ESCAPE '\\' OR i.diagnosis_label LIKE ?5 ESCAPE '\\' OR "
+            "coalesce(i.diagnosis_node, '') LIKE ?5 ESCAPE '\\' OR i.patient_id LIKE ?5 ESCAPE "
+            "'\\' OR i.patient_name LIKE ?5 ESCAPE '\\' OR i.study_description LIKE ?5 ESCAPE "
+            "'\\' OR i.collection LIKE ?5 ESCAPE '\\')");
+    }
+    for (std::size_t i = 0; i < conditions.size(); ++i)
+        sql += (i == 0 ? " WHERE " : " AND ") + conditions[i];
+    sql += " ORDER BY i.path";
+
+    Statement statement = database_.prepare(sql);
+    statement.bind(1, filter.riskModel);
+    if (filter.modality)
+        statement.bind(2, engine::toString(*filter.modality));
+    if (filter.collection)
+        statement.bind(3, *filter.collection);
+    if (filter.risk == LibraryFilter::Risk::Below || filter.risk == LibraryFilter::Risk::AtLeast)
+        statement.bind(4, filter.riskThreshold);
+    if (!filter.search.empty())
+        statement.bind(5, containsPattern(filter.search));
+    std::vector<LibraryImage> images;
+    while (statement.step())
+        images.push_back(readImage(statement));
+    return images;
+}
+
+std::optional<LibraryImage> ImageLibrary::find(const fs::path& path) const {
+    Statement statement = database_.prepare(std::string(kSelectImages) + " WHERE i.path = ?2");
+    statement.bind(1, std::string()).bind(2, fs::absolute(path).lexically_normal().string());
+    if (!statement.step())
+        return std::nullopt;
+    return readImage(statement);
+}
+
+std::vector<std::string> ImageLibrary::collections() const {
+    Statement statement =
+        database_.prepare("SELECT DISTINCT collection FROM images ORDER BY collection");
+    std::vector<std::string> names;
+    while (statement.step())
+        names.push_back(statement.text(0));
+    return names;
+}
+
+std::int64_t ImageLibrary::size() const {
+    Statement statement = database_.prepare("SELECT count(*) FROM images");
+    statement.step();
+    return statement.integer(0);
+}
+
+void ImageLibrary::setModality(std::int64_t imageId, engine::ImageModality modality) {
+    database_.prepare("UPDATE images SET modality = ?1 WHERE id = ?2")
+        .bind(1, engine::toString(modality))
+        .bind(2, imageId)
+        .run();
+}
+
+void ImageLibrary::recordRisk(const std::string& contentHash, const std::string& model,
+                              double malignant, const std::string& topNode) {
+    database_
+        .prepare(
+            "INSERT INTO image_risk(content_hash, model, malignant, top_node, computed_at) "
+            "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(content_hash, model) DO UPDATE SET "
+            "malignant = excluded.malignant, top_node = excluded.top_node, "
+            "computed_at = excluded.computed_at")
+        .bind(1, contentHash)
+        .bind(2, model)
+        .bind(3, malignant)
+        .bind(4, topNode)
+        .bind(5, nowUtc())
+        .run();
+}
+
+}  // namespace dermreader::records

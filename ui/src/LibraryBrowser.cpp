@@ -1,0 +1,443 @@
+#include "dermreader/ui/LibraryBrowser.h"
+
+#include <QComboBox>
+#include <QDir>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QGridLayout>
+#include <QHeaderView>
+#include <QLabel>
+#include <QLineEdit>
+#include <QListView>
+#include <QProgressBar>
+#include <QPromise>
+#include <QSortFilterProxyModel>
+#include <QStackedWidget>
+#include <QToolButton>
+#include <QTreeView>
+#include <QVBoxLayout>
+#include <QtConcurrent>
+
+#include "dermreader/records/Schema.h"
+#include "dermreader/ui/LibraryModel.h"
+
+namespace dermreader::ui {
+namespace rec = dermreader::records;
+
+namespace {
+
+QString cleanAbsolute(const QString& path) {
+    return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
+}
+
+QString etaText(qint64 elapsedMs, int done, int total) {
+    if (done <= 0 || total <= done)
+        return {};
+    const qint64 remaining = elapsedMs * (total - done) / done / 1000;
+    return QObject::tr("%1 of %2, about %3:%4 left")
+        .arg(done)
+        .arg(total)
+        .arg(remaining / 60)
+        .arg(remaining % 60, 2, 10, QChar('0'));
+}
+
+}  // namespace
+
+LibraryBrowser::LibraryBrowser(const taxonomy::Taxonomy& taxonomy, const QString& databasePath,
+                               QWidget* parent)
+    : QWidget(parent), taxonomy_(taxonomy), importClock_(std::make_unique<QElapsedTimer>()) {
+    if (!databasePath.isEmpty()) {
+        try {
+            database_.emplace(rec::openWorkstationDatabase(databasePath.toStdString()));
+            imageLibrary_ = std::make_unique<rec::ImageLibrary>(*database_);
+            databasePath_ = databasePath;
+        } catch (const std::exception& e) {
+            libraryError_ = QString::fromStdString(e.what());
+        }
+    }
+    model_ = new LibraryModel(taxonomy_, this);
+    proxy_ = new QSortFilterProxyModel(this);
+    proxy_->setSourceModel(model_);
+    proxy_->setSortRole(LibraryModel::SortRole);
+    proxy_->setFilterCaseSensitivity(Qt::CaseInsensitive);
+
+    grid_ = new QListView(this);
+    grid_->setModel(proxy_);
+    grid_->setViewMode(QListView::IconMode);
+    grid_->setIconSize(QSize(LibraryModel::kThumbnailSize, LibraryModel::kThumbnailSize));
+    grid_->setGridSize(QSize(LibraryModel::kThumbnailSize + 24, LibraryModel::kThumbnailSize + 28));
+    grid_->setResizeMode(QListView::Adjust);
+    grid_->setUniformItemSizes(true);
+    grid_->setMovement(QListView::Static);
+    list_ = new QTreeView(this);
+    list_->setModel(proxy_);
+    list_->setSelectionModel(grid_->selectionModel());  // one current image in both views
+    list_->setRootIsDecorated(false);
+    list_->setUniformRowHeights(true);
+    list_->setIconSize(QSize(28, 28));
+    list_->setAlternatingRowColors(true);
+    list_->header()->setSortIndicator(-1, Qt::AscendingOrder);  // library order until sorted
+    list_->setSortingEnabled(true);
+    views_ = new QStackedWidget(this);
+    views_->addWidget(grid_);
+    views_->addWidget(list_);
+
+    buildFilters();
+    progress_ = new QProgressBar(this);
+    progressLabel_ = new QLabel(this);
+    cancel_ = new QToolButton(this);
+    cancel_->setText(tr("Cancel"));
+    auto* progressRow = new QHBoxLayout;
+    progressRow->addWidget(progress_, 1);
+    progressRow->addWidget(cancel_);
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    auto* filters = new QGridLayout;
+    filters->addWidget(collectionBox_, 0, 0, 1, 2);
+    filters->addWidget(viewToggle_, 0, 2);
+    filters->addWidget(modalityBox_, 1, 0);
+    filters->addWidget(diagnosisBox_, 1, 1);
+    filters->addWidget(riskBox_, 1, 2);
+    filters->addWidget(search_, 2, 0, 1, 3);
+    layout->addLayout(filters);
+    layout->addWidget(views_, 1);
+    layout->addLayout(progressRow);
+    layout->addWidget(progressLabel_);
+    progress_->hide();
+    cancel_->hide();
+    progressLabel_->hide();
+
+    connect(grid_->selectionModel(), &QItemSelectionModel::currentChanged, this,
+            [this] { Q_EMIT currentPathChanged(currentPath()); });
+    connect(cancel_, &QToolButton::clicked, this, &LibraryBrowser::cancelImport);
+    connect(&importWatcher_, &QFutureWatcher<ImportOutcome>::progressRangeChanged, progress_,
+            &QProgressBar::setRange);
+    connect(
+        &importWatcher_, &QFutureWatcher<ImportOutcome>::progressValueChanged, this,
+        [this](int done) {
+            progress_->setValue(done);
+            progressLabel_->setText(etaText(importClock_->elapsed(), done, progress_->maximum()));
+        });
+    connect(&importWatcher_, &QFutureWatcher<ImportOutcome>::finished, this,
+            &LibraryBrowser::onImportFinished);
+}
+
+LibraryBrowser::~LibraryBrowser() {
+    // What was added so far stays in the library; the rest is added next time.
+    importWatcher_.cancel();
+    importWatcher_.waitForFinished();
+}
+
+void LibraryBrowser::buildFilters() {
+    collectionBox_ = new QComboBox(this);
+    collectionBox_->setToolTip(tr("Folder or dataset shown"));
+    collectionBox_->setSizeAdjustPolicy(QComboBox::AdjustToMinimumContentsLengthWithIcon);
+    collectionBox_->setMinimumContentsLength(12);
+    modalityBox_ = new QComboBox(this);
+    modalityBox_->addItem(tr("All modalities"), QString());
+    modalityBox_->addItem(tr("Dermoscopic"), QStringLiteral("dermoscopic"));
+    modalityBox_->addItem(tr("Clinical"), QStringLiteral("clinical"));
+    modalityBox_->addItem(tr("Modality unknown"), QStringLiteral("unknown"));
+    diagnosisBox_ = new QComboBox(this);
+    diagnosisBox_->addItem(tr("Any diagnosis"), int(rec::LibraryFilter::Diagnosis::Any));
+    diagnosisBox_->addItem(tr("Diagnosis known"), int(rec::LibraryFilter::Diagnosis::Known));
+    diagnosisBox_->addItem(tr("Diagnosis unknown"), int(rec::LibraryFilter::Diagnosis::Unknown));
+    riskBox_ = new QComboBox(this);
+    riskBox_->addItem(tr("Any risk"), QStringLiteral("any"));
+    riskBox_->addItem(tr("≥ biopsy threshold"), QStringLiteral("biopsy"));
+    riskBox_->addItem(tr("≥ review threshold"), QStringLiteral("review"));
+    riskBox_->addItem(tr("< review threshold"), QStringLiteral("low"));
+    riskBox_->addItem(tr("Not yet analysed"), QStringLiteral("none"));
+    riskBox_->setToolTip(tr("P(malignant) from the current model, for images already analysed"));
+    search_ = new QLineEdit(this);
+    search_->setPlaceholderText(tr("Search name, diagnosis, patient (Ctrl+F)"));
+    search_->setClearButtonEnabled(true);
+    viewToggle_ = new QToolButton(this);
+    viewToggle_->setText(tr("List"));
+    viewToggle_->setCheckable(true);
+    viewToggle_->setToolTip(tr("Thumbnail grid or list (Ctrl+L)"));
+
+    for (QComboBox* box : {modalityBox_, diagnosisBox_, riskBox_})
+        connect(box, qOverload<int>(&QComboBox::currentIndexChanged), this, [this] { refresh(); });
+    connect(collectionBox_, qOverload<int>(&QComboBox::activated), this, [this] {
+        collection_ = collectionBox_->currentData().toString();
+        refresh();
+    });
+    connect(search_, &QLineEdit::textChanged, this, [this](const QString& text) {
+        if (hasLibrary()) {
+            refresh();
+        } else {
+            proxy_->setFilterFixedString(text);
+        }
+    });
+    connect(viewToggle_, &QToolButton::toggled, this, [this](bool list) {
+        views_->setCurrentIndex(list ? 1 : 0);
+        viewToggle_->setText(list ? tr("Grid") : tr("List"));
+    });
+    const bool enabled = hasLibrary();
+    for (QWidget* w : {static_cast<QWidget*>(collectionBox_), static_cast<QWidget*>(modalityBox_),
+                       static_cast<QWidget*>(diagnosisBox_), static_cast<QWidget*>(riskBox_)}) {
+        w->setEnabled(enabled);
+        if (!enabled)
+            w->setToolTip(tr("No image library: %1").arg(libraryError_));
+    }
+}
+
+rec::LibraryFilter LibraryBrowser::currentFilter() const {
+    rec::LibraryFilter filter;
+    if (!collection_.isEmpty())
+        filter.collection = collection_.toStdString();
+    const QString modality = modalityBox_->currentData().toString();
+    if (!modality.isEmpty())
+        filter.modality = rec::parseModality(modality.toStdString());
+    filter.diagnosis =
+        static_cast<rec::LibraryFilter::Diagnosis>(diagnosisBox_->currentData().toInt());
+    const QString risk = riskBox_->currentData().toString();
+    filter.riskModel = riskModel_.toStdString();
+    if (risk == "biopsy" || risk == "review") {
+        filter.risk = rec::LibraryFilter::Risk::AtLeast;
+        filter.riskThreshold = risk == "biopsy" ? biopsyThreshold_ : reviewThreshold_;
+    } else if (risk == "low") {
+        filter.risk = rec::LibraryFilter::Risk::Below;
+        filter.riskThreshold = reviewThreshold_;
+    } else if (risk == "none") {
+        filter.risk = rec::LibraryFilter::Risk::NotPredicted;
+    }
+    filter.search = search_->text().trimmed().toStdString();
+    return filter;
+}
+
+void LibraryBrowser::refresh() {
+    if (!hasLibrary())
+        return;
+    const QString current = currentPath();
+    try {
+        model_->setImages(imageLibrary_->query(currentFilter()));
+    } catch (const std::exception& e) {
+        Q_EMIT message(QString::fromStdString(e.what()));
+        return;
+    }
+    // The collections list follows the library.
+    const QString shown = collection_;
+    collectionBox_->clear();
+    collectionBox_->addItem(tr("Whole library (%1 images)").arg(imageLibrary_->size()), QString());
+    for (const std::string& name : imageLibrary_->collections()) {
+        const QString collection = QString::fromStdString(name);
+        collectionBox_->addItem(QFileInfo(collection).fileName().isEmpty()
+                                    ? collection
+                                    : QFileInfo(collection).fileName(),
+                                collection);
+        collectionBox_->setItemData(collectionBox_->count() - 1, collection, Qt::ToolTipRole);
+    }
+    collectionBox_->setCurrentIndex(std::max(0, collectionBox_->findData(shown)));
+    restoreCurrent(current);
+}
+
+void LibraryBrowser::restoreCurrent(const QString& path) {
+    const int sourceRow = model_->rowOf(path);
+    if (sourceRow >= 0) {
+        const QModelIndex index = proxy_->mapFromSource(model_->index(sourceRow, 0));
+        if (grid_->currentIndex() != index)
+            grid_->setCurrentIndex(index);
+    } else if (rowCount() > 0) {
+        selectRow(0);
+    }
+}
+
+void LibraryBrowser::openFolder(const QString& folder) {
+    folder_ = cleanAbsolute(folder);
+    collection_ = folder_;
+    if (hasLibrary()) {
+        refresh();
+        if (model_->rowCount() == 0)  // new to the library: list the files while they are added
+            model_->setPaths(LibraryModel::listImages(folder_));
+        const QString collection = folder_;
+        startImport(collection,
+                    [collection](rec::ImageLibrary& library, const rec::AddProgress& progress) {
+                        return library.addFolder(collection.toStdString(), progress);
+                    });
+    } else {
+        model_->setPaths(LibraryModel::listImages(folder_));
+    }
+    if (rowCount() > 0 && currentRow() < 0)
+        selectRow(0);
+}
+
+void LibraryBrowser::importDataset(const QString& source, training::DatasetFormat format) {
+    if (!hasLibrary()) {
+        Q_EMIT message(tr("No image library: %1").arg(libraryError_));
+        return;
+    }
+    const auto* taxonomy = &taxonomy_;
+    startImport({}, [source, format, taxonomy](rec::ImageLibrary& library,
+                                               const rec::AddProgress& progress) {
+        training::ImportOptions options;
+        options.strict = false;  // bad rows are reported, good rows imported
+        const training::Dataset dataset =
+            training::importDataset(source.toStdString(), format, *taxonomy, options);
+        rec::AddReport report = library.addDataset(dataset, *taxonomy, progress);
+        for (const auto& problem : dataset.problems)
+            report.problems.push_back(problem.where + ": " + problem.message);
+        return report;
+    });
+}
+
+void LibraryBrowser::startImport(
+    const QString& collection,
+    std::function<rec::AddReport(rec::ImageLibrary&, const rec::AddProgress&)> work) {
+    if (importRunning()) {
+        Q_EMIT message(tr("An import is already running; wait for it or cancel it."));
+        return;
+    }
+    importCollection_ = collection;
+    importClock_->start();
+    progress_->setRange(0, 0);
+    progress_->show();
+    cancel_->show();
+    progressLabel_->setText(tr("Adding images to the library…"));
+    progressLabel_->show();
+    const std::string databasePath = databasePath_.toStdString();
+    importWatcher_.setFuture(
+        QtConcurrent::run([databasePath, work](QPromise<ImportOutcome>& promise) {
+            ImportOutcome outcome;
+            try {
+                // A connection of its own: SQLite connections stay on one thread.
+                rec::Database database = rec::openWorkstationDatabase(databasePath);
+                rec::ImageLibrary library(database);
+                outcome.report = work(library, [&promise](std::size_t done, std::size_t total) {
+                    promise.setProgressRange(0, static_cast<int>(total));
+                    promise.setProgressValue(static_cast<int>(done));
+                    return !promise.isCanceled();
+                });
+            } catch (const std::exception& e) {
+                outcome.error = QString::fromStdString(e.what());
+            }
+            promise.addResult(outcome);
+        }));
+}
+
+bool LibraryBrowser::importRunning() const {
+    return importWatcher_.isRunning();
+}
+
+void LibraryBrowser::cancelImport() {
+    importWatcher_.cancel();
+}
+
+void LibraryBrowser::onImportFinished() {
+    progress_->hide();
+    cancel_->hide();
+    progressLabel_->hide();
+    // A cancelled QFuture holds no result even when one was added.
+    const ImportOutcome outcome =
+        importWatcher_.future().resultCount() > 0 ? importWatcher_.result() : ImportOutcome{};
+    QString collection = importCollection_;
+    if (collection.isEmpty())
+        collection = QString::fromStdString(outcome.report.collection);
+    if (!outcome.error.isEmpty()) {
+        Q_EMIT message(outcome.error);
+    } else if (!outcome.report.problems.empty()) {
+        Q_EMIT message(tr("%1 file(s) or row(s) could not be used, e.g. %2")
+                           .arg(outcome.report.problems.size())
+                           .arg(QString::fromStdString(outcome.report.problems.front())));
+    } else {
+        Q_EMIT message(tr("Library: %1 added, %2 updated, %3 unchanged")
+                           .arg(outcome.report.added)
+                           .arg(outcome.report.updated)
+                           .arg(outcome.report.unchanged));
+    }
+    if (importCollection_.isEmpty() && !collection.isEmpty())
+        collection_ = collection;  // a dataset import shows the dataset
+    refresh();
+    Q_EMIT importFinished(collection, outcome.report.added + outcome.report.updated,
+                          static_cast<int>(outcome.report.problems.size()));
+}
+
+void LibraryBrowser::showCollection(const QString& collection) {
+    collection_ = collection;
+    refresh();
+}
+
+int LibraryBrowser::rowCount() const {
+    return proxy_->rowCount();
+}
+
+int LibraryBrowser::currentRow() const {
+    return grid_->currentIndex().row();
+}
+
+void LibraryBrowser::selectRow(int row) {
+    if (row < 0 || row >= proxy_->rowCount())
+        return;
+    grid_->setCurrentIndex(proxy_->index(row, 0));
+}
+
+QString LibraryBrowser::currentPath() const {
+    return grid_->currentIndex().data(LibraryModel::PathRole).toString();
+}
+
+void LibraryBrowser::setModalityFilter(std::optional<engine::ImageModality> modality) {
+    modalityBox_->setCurrentIndex(std::max(
+        0, modalityBox_->findData(modality ? QString::fromStdString(engine::toString(*modality))
+                                           : QString())));
+}
+
+void LibraryBrowser::setDiagnosisFilter(rec::LibraryFilter::Diagnosis diagnosis) {
+    diagnosisBox_->setCurrentIndex(std::max(0, diagnosisBox_->findData(int(diagnosis))));
+}
+
+void LibraryBrowser::setRiskFilter(rec::LibraryFilter::Risk risk, double threshold) {
+    QString key = "any";
+    if (risk == rec::LibraryFilter::Risk::NotPredicted)
+        key = "none";
+    if (risk == rec::LibraryFilter::Risk::Below)
+        key = "low";
+    if (risk == rec::LibraryFilter::Risk::AtLeast)
+        key = threshold >= biopsyThreshold_ ? "biopsy" : "review";
+    riskBox_->setCurrentIndex(std::max(0, riskBox_->findData(key)));
+}
+
+void LibraryBrowser::setSearchText(const QString& text) {
+    search_->setText(text);
+}
+
+void LibraryBrowser::setListMode(bool list) {
+    viewToggle_->setChecked(list);
+}
+
+bool LibraryBrowser::listMode() const {
+    return views_->currentIndex() == 1;
+}
+
+void LibraryBrowser::setRiskModel(const QString& modelKey) {
+    riskModel_ = modelKey;
+    refresh();
+}
+
+void LibraryBrowser::setThresholds(double review, double biopsy) {
+    reviewThreshold_ = review;
+    biopsyThreshold_ = biopsy;
+    if (riskBox_->currentIndex() > 0)
+        refresh();
+}
+
+void LibraryBrowser::recordRisk(const QString& path, const QString& contentHash, double malignant,
+                                const QString& topNode) {
+    if (!hasLibrary() || contentHash.isEmpty() || riskModel_.isEmpty())
+        return;
+    try {
+        imageLibrary_->recordRisk(contentHash.toStdString(), riskModel_.toStdString(), malignant,
+                                  topNode.toStdString());
+    } catch (const std::exception& e) {
+        Q_EMIT message(QString::fromStdString(e.what()));
+        return;
+    }
+    model_->setRisk(path, malignant);
+}
+
+void LibraryBrowser::focusSearch() {
+    search_->setFocus();
+    search_->selectAll();
+}
+
+}  // namespace dermreader::ui
