@@ -156,13 +156,19 @@ BinaryMetrics binaryMetrics(const std::vector<double>& positives,
             std::count_if(negatives.begin(), negatives.end(), [&](double s) { return s >= t; }));
         m.roc.push_back({t, tp / nPos, 1.0 - fp / nNeg});
     }
-    for (const auto& p : m.roc) {
-        if (p.specificity >= 0.90)
-            m.sensitivityAt90Specificity = std::max(m.sensitivityAt90Specificity, p.sensitivity);
-        if (p.specificity >= 0.95)
-            m.sensitivityAt95Specificity = std::max(m.sensitivityAt95Specificity, p.sensitivity);
-    }
+    m.sensitivityAt90Specificity = sensitivityAtSpecificity(m.roc, 0.90);
+    m.sensitivityAt95Specificity = sensitivityAtSpecificity(m.roc, 0.95);
     return m;
+}
+
+double sensitivityAtSpecificity(const std::vector<RocPoint>& roc, double specificity) {
+    constexpr double kTolerance = 1e-12;  // 0.9 computed as 1 - 1/10 must count as 0.9
+    double best = 0.0;
+    for (const auto& p : roc) {
+        if (p.specificity >= specificity - kTolerance)
+            best = std::max(best, p.sensitivity);
+    }
+    return best;
 }
 
 EvaluationReport evaluate(const tax::InferenceMap& inference,

@@ -45,7 +45,9 @@ Statement& Statement::bind(int index, double value) {
 }
 
 Statement& Statement::bind(int index, std::string_view value) {
-    if (sqlite3_bind_text(statement_, index, value.data(), static_cast<int>(value.size()),
+    // An empty view may hold no pointer, which SQLite would store as NULL.
+    const char* text = value.data() ? value.data() : "";
+    if (sqlite3_bind_text(statement_, index, text, static_cast<int>(value.size()),
                           SQLITE_TRANSIENT) != SQLITE_OK)
         fail("cannot bind a text");
     return *this;

@@ -61,11 +61,79 @@ CREATE TRIGGER audit_log_is_append_only_delete BEFORE DELETE ON audit_log
 BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
 )sql";
 
+// Version 2: reader studies. The case list and the reading orders freeze when a study
+// opens, and recorded decisions are final: the schema itself refuses changes.
+constexpr std::string_view kReaderStudies = R"sql(
+CREATE TABLE studies(
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    task TEXT NOT NULL CHECK (task IN ('epidermal', 'melanocytic', 'melanocytic_dermoscopic')),
+    malignant_cases INTEGER NOT NULL,
+    benign_cases INTEGER NOT NULL,
+    biopsy_proven_only INTEGER NOT NULL,
+    modality TEXT NOT NULL,
+    seed INTEGER NOT NULL,
+    ask_malignancy INTEGER NOT NULL,
+    ask_confidence INTEGER NOT NULL,
+    ai_assisted INTEGER NOT NULL,
+    model TEXT NOT NULL DEFAULT '',
+    state TEXT NOT NULL DEFAULT 'draft' CHECK (state IN ('draft', 'open', 'closed')),
+    created_by INTEGER NOT NULL REFERENCES users(id),
+    created_at TEXT NOT NULL,
+    opened_at TEXT);
+
+CREATE TABLE study_cases(
+    id INTEGER PRIMARY KEY,
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    position INTEGER NOT NULL,
+    image_path TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    truth_node TEXT NOT NULL,
+    malignant INTEGER NOT NULL,
+    cnn_score REAL,
+    UNIQUE (study_id, position));
+CREATE TRIGGER study_cases_frozen_insert BEFORE INSERT ON study_cases
+WHEN (SELECT state FROM studies WHERE id = NEW.study_id) != 'draft'
+BEGIN SELECT RAISE(ABORT, 'the case list of an opened study is frozen'); END;
+CREATE TRIGGER study_cases_frozen_update BEFORE UPDATE ON study_cases
+WHEN (SELECT state FROM studies WHERE id = OLD.study_id) != 'draft'
+BEGIN SELECT RAISE(ABORT, 'the case list of an opened study is frozen'); END;
+CREATE TRIGGER study_cases_frozen_delete BEFORE DELETE ON study_cases
+WHEN (SELECT state FROM studies WHERE id = OLD.study_id) != 'draft'
+BEGIN SELECT RAISE(ABORT, 'the case list of an opened study is frozen'); END;
+
+-- Each reader's randomised case order, stored so that a resumed session continues it.
+CREATE TABLE reading_order(
+    study_id INTEGER NOT NULL REFERENCES studies(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    ordinal INTEGER NOT NULL,
+    case_id INTEGER NOT NULL REFERENCES study_cases(id),
+    PRIMARY KEY (study_id, user_id, ordinal),
+    UNIQUE (study_id, user_id, case_id));
+
+CREATE TABLE decisions(
+    id INTEGER PRIMARY KEY,
+    case_id INTEGER NOT NULL REFERENCES study_cases(id),
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    phase TEXT NOT NULL CHECK (phase IN ('unaided', 'aided')),
+    biopsy INTEGER NOT NULL CHECK (biopsy IN (0, 1)),
+    malignant INTEGER CHECK (malignant IN (0, 1)),
+    confidence INTEGER CHECK (confidence BETWEEN 0 AND 100),
+    seconds REAL NOT NULL,
+    decided_at TEXT NOT NULL,
+    UNIQUE (case_id, user_id, phase));
+CREATE TRIGGER decisions_are_final_update BEFORE UPDATE ON decisions
+BEGIN SELECT RAISE(ABORT, 'a recorded decision cannot be changed'); END;
+CREATE TRIGGER decisions_are_final_delete BEFORE DELETE ON decisions
+BEGIN SELECT RAISE(ABORT, 'a recorded decision cannot be deleted'); END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& workstationMigrations() {
     static const std::vector<Migration> migrations = {
         {1, "image library, accounts, audit log", kLibraryAccountsAudit},
+        {2, "reader studies", kReaderStudies},
     };
     return migrations;
 }

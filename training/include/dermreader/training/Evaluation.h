@@ -30,6 +30,10 @@ struct BinaryMetrics {
 BinaryMetrics binaryMetrics(const std::vector<double>& positiveScores,
                             const std::vector<double>& negativeScores);
 
+// The best sensitivity a threshold on the curve reaches while keeping at least
+// `specificity` (the operating point a reader at that specificity is compared with).
+double sensitivityAtSpecificity(const std::vector<RocPoint>& roc, double specificity);
+
 struct LevelMetrics {
     std::vector<taxonomy::NodeIndex> classes;
     std::vector<std::vector<int>> confusion;  // [truth][prediction]

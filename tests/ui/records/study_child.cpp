@@ -1,0 +1,55 @@
+// A child process for the durability tests: it really writes to the workstation database
+// the way the app does, so the parent can kill it (SIGKILL) or race it against another.
+//   study_child read DB STUDY READER PASSWORD [PAUSE_MS]
+//       decides the cases one by one, printing "ack CASE" after each (a reader's pace: PAUSE_MS)
+//   study_child audit DB COUNT TAG               append COUNT audit entries, one per transaction
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <thread>
+
+#include "dermreader/records/Accounts.h"
+#include "dermreader/records/ReaderStudy.h"
+#include "dermreader/records/Schema.h"
+
+using namespace dermreader::records;
+
+int main(int argc, char** argv) {
+    if (argc < 5) {
+        std::cerr << "usage: study_child read DB STUDY READER PASSWORD | audit DB COUNT TAG\n";
+        return 64;
+    }
+    const std::string mode = argv[1];
+    try {
+        Database db = openWorkstationDatabase(argv[2]);
+        if (mode == "audit") {
+            const int count = std::atoi(argv[3]);
+            for (int i = 0; i < count; ++i)
+                db.transaction([&] { audit(db, std::nullopt, argv[4], std::to_string(i)); });
+            return 0;
+        }
+        if (mode == "read" && argc >= 6) {
+            Accounts accounts(db);
+            const User reader = accounts.authenticate(argv[4], argv[5]);
+            ReaderSession session(db, reader, std::atoll(argv[3]));
+            const int pauseMs = argc >= 7 ? std::atoi(argv[6]) : 0;
+            int n = 0;
+            while (auto item = session.next()) {
+                Answer answer;
+                answer.biopsy = (n++ % 3) == 0;
+                session.record(*item, answer, 1.5);
+                // Acknowledged only after record() returned, i.e. after the commit.
+                std::cout << "ack " << item->caseId << std::endl;
+                std::this_thread::sleep_for(std::chrono::milliseconds(pauseMs));
+            }
+            std::cout << "done" << std::endl;
+            return 0;
+        }
+    } catch (const std::exception& e) {
+        std::cerr << e.what() << "\n";
+        return 1;
+    }
+    return 64;
+}

@@ -1,0 +1,195 @@
+#include "dermreader/records/Accounts.h"
+
+#include <sodium.h>
+
+namespace dermreader::records {
+
+namespace {
+
+constexpr std::size_t kMinPasswordLength = 8;
+
+void initSodium() {
+    if (sodium_init() < 0)
+        throw std::runtime_error("libsodium cannot be initialised");
+}
+
+User readUser(const Statement& row) {
+    User user;
+    user.id = row.integer(0);
+    user.name = row.text(1);
+    user.role = parseRole(row.text(2)).value_or(Role::Reader);
+    user.experienceYears = static_cast<int>(row.integer(3));
+    return user;
+}
+
+}  // namespace
+
+std::string_view toString(Role role) {
+    switch (role) {
+        case Role::Coordinator:
+            return "coordinator";
+        case Role::Trainer:
+            return "trainer";
+        default:
+            return "reader";
+    }
+}
+
+std::optional<Role> parseRole(std::string_view text) {
+    for (Role role : {Role::Reader, Role::Coordinator, Role::Trainer}) {
+        if (toString(role) == text)
+            return role;
+    }
+    return std::nullopt;
+}
+
+void requireRole(const User& user, std::initializer_list<Role> roles, std::string_view action) {
+    for (Role role : roles) {
+        if (user.role == role)
+            return;
+    }
+    throw AccessDenied("'" + user.name + "' (" + std::string(toString(user.role)) + ") may not " +
+                       std::string(action));
+}
+
+std::string hashPassword(const std::string& password) {
+    initSodium();
+    char hash[crypto_pwhash_STRBYTES];
+    if (crypto_pwhash_str(hash, password.data(), password.size(),
+                          crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                          crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0) {
+        throw std::runtime_error("password hashing ran out of memory");
+    }
+    return hash;
+}
+
+bool verifyPassword(const std::string& hash, const std::string& password) {
+    initSodium();
+    return crypto_pwhash_str_verify(hash.c_str(), password.data(), password.size()) == 0;
+}
+
+bool Accounts::empty() const {
+    Statement statement = database_.prepare("SELECT count(*) FROM users");
+    statement.step();
+    return statement.integer(0) == 0;
+}
+
+User Accounts::create(const std::optional<User>& creator, const std::string& name, Role role,
+                      int experienceYears, const std::string& password) {
+    if (name.empty() || name.size() > 100)
+        throw std::invalid_argument("a user name needs 1 to 100 characters");
+    if (password.size() < kMinPasswordLength)
+        throw std::invalid_argument("a password needs at least 8 characters");
+    if (experienceYears < 0 || experienceYears > 80)
+        throw std::invalid_argument("years of experience must be between 0 and 80");
+    const std::string hash = hashPassword(password);  // slow: outside the write lock
+    User user;
+    database_.transaction([&] {
+        if (creator) {
+            requireRole(*creator, {Role::Coordinator}, "create accounts");
+        } else if (!empty()) {
+            throw AccessDenied("only a coordinator may create accounts");
+        } else if (role != Role::Coordinator) {
+            throw AccessDenied("the first account must be a coordinator");
+        }
+        Statement exists = database_.prepare("SELECT 1 FROM users WHERE name = ?1");
+        if (exists.bind(1, name).step())
+            throw std::invalid_argument("an account named '" + name + "' exists already");
+        database_
+            .prepare(
+                "INSERT INTO users(name, role, experience_years, password_hash, created_at) "
+                "VALUES (?1, ?2, ?3, ?4, ?5)")
+            .bind(1, name)
+            .bind(2, toString(role))
+            .bind(3, experienceYears)
+            .bind(4, hash)
+            .bind(5, nowUtc())
+            .run();
+        user = {database_.lastInsertId(), name, role, experienceYears};
+        audit(database_, creator ? creator : std::optional<User>(user), "create account",
+              name + " as " + std::string(toString(role)));
+    });
+    return user;
+}
+
+User Accounts::authenticate(const std::string& name, const std::string& password) {
+    Statement statement = database_.prepare(
+        "SELECT id, name, role, experience_years, password_hash FROM users "
+        "WHERE name = ?1 AND active = 1");
+    statement.bind(1, name);
+    std::optional<User> user;
+    bool valid = false;
+    if (statement.step()) {
+        user = readUser(statement);
+        valid = verifyPassword(statement.text(4), password);
+    } else {
+        hashPassword(password);  // the same delay for unknown names: no user enumeration
+    }
+    if (!valid) {
+        audit(database_, std::nullopt, "login failed", name);
+        throw AccessDenied("unknown user name or wrong password");
+    }
+    audit(database_, user, "login");
+    return *user;
+}
+
+void Accounts::changePassword(const User& user, const std::string& oldPassword,
+                              const std::string& newPassword) {
+    authenticate(user.name, oldPassword);
+    if (newPassword.size() < kMinPasswordLength)
+        throw std::invalid_argument("a password needs at least 8 characters");
+    const std::string hash = hashPassword(newPassword);
+    database_.transaction([&] {
+        database_.prepare("UPDATE users SET password_hash = ?1 WHERE id = ?2")
+            .bind(1, hash)
+            .bind(2, user.id)
+            .run();
+        audit(database_, user, "change password");
+    });
+}
+
+std::vector<User> Accounts::list() const {
+    Statement statement = database_.prepare(
+        "SELECT id, name, role, experience_years FROM users WHERE active = 1 ORDER BY name");
+    std::vector<User> users;
+    while (statement.step())
+        users.push_back(readUser(statement));
+    return users;
+}
+
+std::optional<User> Accounts::find(std::int64_t id) const {
+    Statement statement =
+        database_.prepare("SELECT id, name, role, experience_years FROM users WHERE id = ?1");
+    if (!statement.bind(1, id).step())
+        return std::nullopt;
+    return readUser(statement);
+}
+
+void audit(Database& database, const std::optional<User>& user, std::string_view action,
+           std::string_view detail) {
+    database
+        .prepare(
+            "INSERT INTO audit_log(at, user_id, user_name, action, detail) "
+            "VALUES (?1, ?2, ?3, ?4, ?5)")
+        .bind(1, nowUtc())
+        .bind(2, user ? std::optional<std::int64_t>(user->id) : std::nullopt)
+        .bind(3, user ? user->name : std::string("-"))
+        .bind(4, action)
+        .bind(5, detail)
+        .run();
+}
+
+std::vector<AuditEntry> readAuditLog(const Database& database, std::int64_t afterId) {
+    Statement statement = database.prepare(
+        "SELECT id, at, user_id, user_name, action, detail FROM audit_log WHERE id > ?1 "
+        "ORDER BY id");
+    statement.bind(1, afterId);
+    std::vector<AuditEntry> entries;
+    while (statement.step()) {
+        entries.push_back({statement.integer(0), statement.text(1), statement.optionalInteger(2),
+                           statement.text(3), statement.text(4), statement.text(5)});
+    }
+    return entries;
+}
+
+}  // namespace dermreader::records
