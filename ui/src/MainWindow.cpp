@@ -9,6 +9,7 @@
 #include <QFormLayout>
 #include <QGraphicsScene>
 #include <QHeaderView>
+#include <QInputDialog>
 #include <QLabel>
 #include <QMenuBar>
 #include <QMessageBox>
@@ -23,18 +24,21 @@
 #include <QVBoxLayout>
 
 #include "dermreader/engine/Resources.h"
+#include "dermreader/records/Schema.h"
 #include "dermreader/ui/AnalysisPanel.h"
 #include "dermreader/ui/ImageViewer.h"
 #include "dermreader/ui/LibraryBrowser.h"
 #include "dermreader/ui/PredictionService.h"
 #include "dermreader/ui/QtImage.h"
+#include "dermreader/ui/ReadingWindow.h"
 #include "dermreader/ui/SettingsDialog.h"
+#include "dermreader/ui/StudyWindows.h"
 
 namespace dermreader::ui {
 namespace eng = dermreader::engine;
 
 MainWindow::MainWindow(PredictionService& service, const QString& databasePath, QWidget* parent)
-    : QMainWindow(parent), service_(service) {
+    : QMainWindow(parent), service_(service), databasePath_(databasePath) {
     setWindowTitle(tr("dermreader"));
 
     // Left: the library browser and the current image's details.
@@ -166,6 +170,9 @@ void MainWindow::buildActions() {
     add(file, tr("Export case report (PDF)…"), QKeySequence(tr("Ctrl+E")),
         [this] { exportReport(); });
     add(file, tr("Quit"), QKeySequence::Quit, [this] { close(); });
+    QMenu* study = menuBar()->addMenu(tr("&Study"));
+    add(study, tr("Reader study…"), QKeySequence(tr("Ctrl+Shift+S")),
+        [this] { openReaderStudy(); });
     QMenu* view = menuBar()->addMenu(tr("&View"));
     add(view, tr("Next image"), QKeySequence(Qt::Key_PageDown), [this] { next(); });
     add(view, tr("Previous image"), QKeySequence(Qt::Key_PageUp), [this] { previous(); });
@@ -242,6 +249,55 @@ void MainWindow::chooseDataset() {
                                      browser_->folder(), tr("Metadata (*.csv);;All files (*)"));
     if (!source.isEmpty())
         importDataset(source, {});
+}
+
+void MainWindow::openReaderStudy() {
+    if (databasePath_.isEmpty() || !browser_->hasLibrary()) {
+        QMessageBox::warning(this, tr("Reader study"),
+                             tr("No workstation database: %1").arg(browser_->libraryError()));
+        return;
+    }
+    try {
+        records::Database database = records::openWorkstationDatabase(databasePath_.toStdString());
+        LoginDialog login(database, this);
+        if (login.exec() != QDialog::Accepted || !login.user())
+            return;
+        const records::User user = *login.user();
+        if (user.role == records::Role::Coordinator) {
+            auto* window = new StudyCoordinatorWindow(databasePath_, user, service_);
+            window->setAttribute(Qt::WA_DeleteOnClose);
+            window->show();
+            return;
+        }
+        records::ReaderStudies studies(database, service_.taxonomy());
+        const auto open = studies.studiesFor(user);
+        if (open.empty()) {
+            QMessageBox::information(this, tr("Reader study"),
+                                     tr("No open study is assigned to you."));
+            return;
+        }
+        QStringList names;
+        for (const auto& s : open)
+            names << QString::fromStdString(s.spec.name);
+        bool ok = true;
+        const QString chosen = names.size() == 1
+                                   ? names.front()
+                                   : QInputDialog::getItem(this, tr("Reader study"), tr("Study"),
+                                                           names, 0, false, &ok);
+        if (!ok)
+            return;
+        // The session keeps its own connection: the reader's decisions do not depend on
+        // this window staying open.
+        auto connection = std::make_shared<records::Database>(
+            records::openWorkstationDatabase(databasePath_.toStdString()));
+        auto session = std::make_unique<records::ReaderSession>(
+            *connection, user, open[static_cast<std::size_t>(names.indexOf(chosen))].id);
+        auto* reading = new ReadingWindow(connection, std::move(session), &service_);
+        reading->setAttribute(Qt::WA_DeleteOnClose);
+        reading->showFullScreen();
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Reader study"), QString::fromStdString(e.what()));
+    }
 }
 
 void MainWindow::openSettings() {

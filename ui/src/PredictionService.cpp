@@ -65,6 +65,11 @@ QString PredictionService::modelName() const {
     return predictor_ ? QString::fromStdString(predictor_->manifest().name) : QString();
 }
 
+std::shared_ptr<engine::Predictor> PredictionService::predictor() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return predictor_;
+}
+
 QString PredictionService::modelKey() const {
     std::lock_guard<std::mutex> lock(mutex_);
     return predictor_ ? modelKey_ : QString();

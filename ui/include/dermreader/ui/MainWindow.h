@@ -56,6 +56,9 @@ class MainWindow : public QMainWindow {
     void exportReport(const QString& pdfPath = {});
     void chooseFolder();
     void chooseDataset();
+    // Study > Reader study: log in; coordinators get the study administration, readers their
+    // reading session.
+    void openReaderStudy();
     void chooseModel();
     void openSettings();
 
@@ -78,6 +81,7 @@ class MainWindow : public QMainWindow {
     engine::SaliencyMethod saliencyMethod() const;
 
     PredictionService& service_;
+    QString databasePath_;
     LibraryBrowser* browser_;
     ImageViewer* viewer_;
     AnalysisPanel* panel_;

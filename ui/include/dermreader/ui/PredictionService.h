@@ -80,6 +80,9 @@ class PredictionService : public QObject {
     // Identifies the loaded model (bundle and creation time) for caches and recorded risks.
     QString modelKey() const;
     const taxonomy::Taxonomy& taxonomy() const { return taxonomy_; }
+    // The loaded model for batch work on other threads (the predictor is thread-safe);
+    // null without a model.
+    std::shared_ptr<engine::Predictor> predictor() const;
 
     // Returns the request id that tags its results.
     quint64 analyse(const QString& path, bool withSaliency, engine::SaliencyMethod method);

@@ -1,0 +1,82 @@
+#pragma once
+// A reader's session in a reader study: one image at a time, full screen, no ground truth and
+// no AI (except in an AI-assisted second read), a decision by button or key (B biopsy/treat,
+// R reassure; M/N malignant/benign and a confidence when the study asks). A decision is
+// committed to the database before the next case is shown; Esc pauses, and the next login
+// resumes at the first undecided case.
+
+#include <QElapsedTimer>
+#include <QWidget>
+#include <memory>
+#include <optional>
+
+#include "dermreader/records/ReaderStudy.h"
+
+class QButtonGroup;
+class QLabel;
+class QPushButton;
+class QSlider;
+class QProgressBar;
+
+namespace dermreader::ui {
+
+class ImageViewer;
+class PredictionService;
+
+class ReadingWindow : public QWidget {
+    Q_OBJECT
+
+  public:
+    // `database` is the session's connection, kept as long as the window; `service` shows the
+    // CNN's saliency in the assisted read and may be null.
+    ReadingWindow(std::shared_ptr<records::Database> database,
+                  std::unique_ptr<records::ReaderSession> session, PredictionService* service,
+                  QWidget* parent = nullptr);
+    ~ReadingWindow() override;
+
+    const std::optional<records::CaseToRead>& currentCase() const { return current_; }
+    ImageViewer* viewer() const { return viewer_; }
+    QString statusText() const;
+    bool aiShown() const;
+    // What the buttons do, for tests and shortcuts.
+    void decide(bool biopsy);
+    void setMalignancyAnswer(bool malignant);
+    void setConfidence(int confidence);
+    void pause();
+
+  Q_SIGNALS:
+    void decisionRecorded(qint64 caseId);
+    void finished();  // every case decided
+    void paused();
+
+  protected:
+    void keyPressEvent(QKeyEvent* event) override;
+
+  private:
+    void showNext();
+    void showAi(bool on);
+
+    std::shared_ptr<records::Database> database_;  // outlives session_ (declared first)
+    std::unique_ptr<records::ReaderSession> session_;
+    PredictionService* service_;
+    std::optional<records::CaseToRead> current_;
+    std::optional<bool> malignancyAnswer_;
+    QElapsedTimer onCase_;
+    ImageViewer* viewer_;
+    QLabel* progressText_;
+    QProgressBar* progress_;
+    QLabel* question_;
+    QLabel* aiLabel_;
+    QLabel* message_;
+    QPushButton* biopsy_;
+    QPushButton* reassure_;
+    QPushButton* malignant_;
+    QPushButton* benign_;
+    QWidget* malignancyRow_;
+    QWidget* confidenceRow_;
+    QSlider* confidence_;
+    QLabel* confidenceValue_;
+    bool confidenceTouched_ = false;
+};
+
+}  // namespace dermreader::ui

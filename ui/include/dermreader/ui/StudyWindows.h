@@ -1,0 +1,84 @@
+#pragma once
+// Reader-study administration for coordinators: log in, create accounts, create a study from
+// a labelled collection of the library, score its cases with the current model, open it,
+// assign readers, follow their progress, see and export the results.
+
+#include <QDialog>
+#include <QWidget>
+#include <optional>
+
+#include "dermreader/records/Accounts.h"
+#include "dermreader/records/Database.h"
+#include "dermreader/records/ReaderStudy.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QLineEdit;
+class QSpinBox;
+class QTableWidget;
+
+namespace dermreader::ui {
+
+class PredictionService;
+class StudyResultsView;
+
+// Name and password; on a database without accounts it creates the first coordinator.
+class LoginDialog : public QDialog {
+    Q_OBJECT
+
+  public:
+    LoginDialog(records::Database& database, QWidget* parent = nullptr);
+    const std::optional<records::User>& user() const { return user_; }
+    // What the OK button does, for tests.
+    bool logIn(const QString& name, const QString& password, int experienceYears = 0);
+
+  private:
+    records::Database& database_;
+    std::optional<records::User> user_;
+    bool firstAccount_;
+    QLineEdit* name_;
+    QLineEdit* password_;
+    QSpinBox* experience_;
+    QLabel* message_;
+};
+
+class StudyCoordinatorWindow : public QWidget {
+    Q_OBJECT
+
+  public:
+    StudyCoordinatorWindow(const QString& databasePath, const records::User& coordinator,
+                           PredictionService& service, QWidget* parent = nullptr);
+    ~StudyCoordinatorWindow() override;
+
+    // The actions behind the buttons (the dialogs collect their arguments), for tests.
+    std::int64_t createStudy(const records::StudySpec& spec, const QString& collection);
+    // Scores every case with the loaded model (task-specific P(malignant)); blocks with a
+    // progress dialog. False (with a message) without a model or on failure.
+    bool scoreCases(std::int64_t study);
+    void openStudy(std::int64_t study);
+    void assignReader(std::int64_t study, std::int64_t readerId);
+    records::User createAccount(const QString& name, records::Role role, int years,
+                                const QString& password);
+    StudyResultsView* showResults(std::int64_t study);
+    std::int64_t selectedStudy() const;
+    QTableWidget* studiesTable() const { return studies_; }
+    QTableWidget* progressTable() const { return progress_; }
+
+  private:
+    void refresh();
+    void refreshProgress();
+    void newStudyDialog();
+    void newAccountDialog();
+    void assignDialog();
+    bool guard(const std::function<void()>& action);
+
+    records::Database database_;
+    records::User coordinator_;
+    PredictionService& service_;
+    QTableWidget* studies_;
+    QTableWidget* progress_;
+    QLabel* message_;
+};
+
+}  // namespace dermreader::ui

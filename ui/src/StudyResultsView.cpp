@@ -1,0 +1,235 @@
+#include "dermreader/ui/StudyResultsView.h"
+
+#include <QChart>
+#include <QChartView>
+#include <QFileDialog>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QLegendMarker>
+#include <QLineSeries>
+#include <QPushButton>
+#include <QScatterSeries>
+#include <QSvgGenerator>
+#include <QVBoxLayout>
+#include <QValueAxis>
+
+namespace dermreader::ui {
+namespace rec = dermreader::records;
+
+namespace {
+
+QString percent(double value) {
+    return QString::number(100.0 * value, 'f', 1) + QStringLiteral(" %");
+}
+
+QScatterSeries* points(const QString& name, const QColor& colour, double size,
+                       QScatterSeries::MarkerShape shape = QScatterSeries::MarkerShapeCircle) {
+    auto* series = new QScatterSeries;
+    series->setName(name);
+    series->setColor(colour);
+    series->setBorderColor(colour.darker(130));
+    series->setMarkerSize(size);
+    series->setMarkerShape(shape);
+    return series;
+}
+
+QLineSeries* segment(QPointF from, QPointF to, const QColor& colour, qreal width) {
+    auto* line = new QLineSeries;
+    line->append(from);
+    line->append(to);
+    QPen pen(colour);
+    pen.setWidthF(width);
+    line->setPen(pen);
+    return line;
+}
+
+}  // namespace
+
+StudyResultsView::StudyResultsView(QWidget* parent) : QWidget(parent) {
+    chart_ = new QChart;
+    chart_->setAnimationOptions(QChart::NoAnimation);
+    view_ = new QChartView(chart_, this);
+    view_->setRenderHint(QPainter::Antialiasing);
+    view_->setMinimumSize(520, 480);
+    summary_ = new QLabel(this);
+    summary_->setWordWrap(true);
+    summary_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* figure = new QPushButton(tr("Export figure (PNG/SVG)…"), this);
+    auto* decisions = new QPushButton(tr("Export decisions (CSV)…"), this);
+    auto* imrmc = new QPushButton(tr("Export for iMRMC…"), this);
+    auto* buttons = new QHBoxLayout;
+    buttons->addWidget(figure);
+    buttons->addWidget(decisions);
+    buttons->addWidget(imrmc);
+    buttons->addStretch(1);
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(view_, 1);
+    layout->addWidget(summary_);
+    layout->addLayout(buttons);
+    connect(figure, &QPushButton::clicked, this, &StudyResultsView::exportFigure);
+    connect(decisions, &QPushButton::clicked, this, &StudyResultsView::exportDecisionsRequested);
+    connect(imrmc, &QPushButton::clicked, this, &StudyResultsView::exportImrmcRequested);
+}
+
+void StudyResultsView::setResults(const rec::StudyResults& results) {
+    results_ = results;
+    rebuildChart();
+    summary_->setText(summaryText());
+}
+
+QString StudyResultsView::summaryText() const {
+    const auto& r = results_;
+    QStringList lines;
+    lines << tr("%1 — %2: %3 malignant, %4 benign cases.")
+                 .arg(QString::fromStdString(r.study.spec.name),
+                      QString::fromStdString(rec::describe(r.study.spec.task)))
+                 .arg(r.malignantCases)
+                 .arg(r.benignCases);
+    if (r.cnn) {
+        lines << tr("CNN: AUC %1 (95% CI %2–%3, DeLong).")
+                     .arg(r.cnn->auc, 0, 'f', 3)
+                     .arg(r.cnn->aucLow, 0, 'f', 3)
+                     .arg(r.cnn->aucHigh, 0, 'f', 3);
+    } else {
+        lines << tr("CNN: the cases were not scored by a model.");
+    }
+    if (r.unaided.readers > 0) {
+        lines << tr("Readers (%1 complete): mean sensitivity %2 ± %3, specificity %4 ± %5.")
+                     .arg(r.unaided.readers)
+                     .arg(percent(r.unaided.sensitivity), percent(r.unaided.sensitivitySd),
+                          percent(r.unaided.specificity), percent(r.unaided.specificitySd));
+        if (r.cnn) {
+            lines << tr("%1 of %2 readers fall below the CNN's curve; at the readers' mean "
+                        "specificity the CNN's sensitivity is %3.")
+                         .arg(r.readersBelowCurve)
+                         .arg(r.unaided.readers)
+                         .arg(percent(r.cnnSensitivityAtMeanSpecificity.value_or(0)));
+        }
+    } else {
+        lines << tr("No reader has completed the study yet.");
+    }
+    if (r.aided && r.aided->readers > 0) {
+        lines << tr("AI-assisted (%1 readers): mean sensitivity %2, specificity %3.")
+                     .arg(r.aided->readers)
+                     .arg(percent(r.aided->sensitivity), percent(r.aided->specificity));
+    }
+    return lines.join('\n');
+}
+
+void StudyResultsView::rebuildChart() {
+    chart_->removeAllSeries();
+    for (QAbstractAxis* axis : chart_->axes())
+        chart_->removeAxis(axis);
+    chart_->setTitle(QString::fromStdString(rec::describe(results_.study.spec.task)));
+    auto* x = new QValueAxis;
+    x->setRange(0, 1);
+    x->setTitleText(tr("Specificity"));
+    x->setTickCount(6);
+    auto* y = new QValueAxis;
+    y->setRange(0, 1);
+    y->setTitleText(tr("Sensitivity"));
+    y->setTickCount(6);
+    chart_->addAxis(x, Qt::AlignBottom);
+    chart_->addAxis(y, Qt::AlignLeft);
+    auto attach = [&](QAbstractSeries* series, bool inLegend = true) {
+        chart_->addSeries(series);
+        series->attachAxis(x);
+        series->attachAxis(y);
+        if (!inLegend) {
+            for (QLegendMarker* marker : chart_->legend()->markers(series))
+                marker->setVisible(false);
+        }
+    };
+
+    if (results_.cnn) {
+        auto* curve = new QLineSeries;
+        curve->setName(tr("CNN (AUC %1)").arg(results_.cnn->auc, 0, 'f', 3));
+        QPen pen(QColor(31, 90, 180));
+        pen.setWidthF(2.5);
+        curve->setPen(pen);
+        for (const auto& p : results_.cnn->roc)
+            curve->append(p.specificity, p.sensitivity);
+        curve->append(0.0, 1.0);  // the lowest threshold: everything called malignant
+        attach(curve);
+    }
+    // Arrows first, so the points are drawn over them.
+    std::map<std::int64_t, QPointF> unaidedAt;
+    for (const auto& r : results_.readers) {
+        if (r.phase == rec::Phase::Unaided)
+            unaidedAt[r.reader.id] = {r.specificity, r.sensitivity};
+    }
+    for (const auto& r : results_.readers) {
+        if (r.phase == rec::Phase::Aided && unaidedAt.count(r.reader.id))
+            attach(segment(unaidedAt[r.reader.id], {r.specificity, r.sensitivity},
+                           QColor(120, 120, 120), 1.2),
+                   false);
+    }
+    auto* readers = points(tr("Readers"), QColor(210, 40, 40), 10);
+    auto* aided = points(tr("Readers, AI-assisted"), QColor(230, 140, 20), 11,
+                         QScatterSeries::MarkerShapeTriangle);
+    for (const auto& r : results_.readers)
+        (r.phase == rec::Phase::Unaided ? readers : aided)->append(r.specificity, r.sensitivity);
+    attach(readers);
+    if (aided->count() > 0) {
+        attach(aided);
+    } else {
+        delete aided;
+    }
+    auto addMean = [&](const rec::MeanPoint& mean, const QString& name, const QColor& colour) {
+        if (mean.readers == 0)
+            return;
+        const QPointF m(mean.specificity, mean.sensitivity);
+        attach(segment({m.x() - mean.specificitySd, m.y()}, {m.x() + mean.specificitySd, m.y()},
+                       colour, 2),
+               false);
+        attach(segment({m.x(), m.y() - mean.sensitivitySd}, {m.x(), m.y() + mean.sensitivitySd},
+                       colour, 2),
+               false);
+        auto* point = points(name, colour, 14, QScatterSeries::MarkerShapeRectangle);
+        point->append(m);
+        attach(point);
+    };
+    addMean(results_.unaided, tr("Readers' mean ± 1 SD"), QColor(40, 160, 60));
+    if (results_.aided)
+        addMean(*results_.aided, tr("AI-assisted mean ± 1 SD"), QColor(150, 90, 10));
+    chart_->legend()->setAlignment(Qt::AlignBottom);
+}
+
+bool StudyResultsView::savePng(const QString& path) const {
+    const qreal scale = 2.0;  // print resolution
+    QImage image(view_->size() * scale, QImage::Format_ARGB32);
+    image.fill(Qt::white);
+    QPainter painter(&image);
+    painter.scale(scale, scale);
+    painter.setRenderHint(QPainter::Antialiasing);
+    view_->render(&painter);
+    painter.end();
+    return image.save(path, "PNG");
+}
+
+bool StudyResultsView::saveSvg(const QString& path) const {
+    QSvgGenerator svg;
+    svg.setFileName(path);
+    svg.setSize(view_->size());
+    svg.setViewBox(QRect(QPoint(0, 0), view_->size()));
+    svg.setTitle(QString::fromStdString(results_.study.spec.name));
+    svg.setDescription(summaryText());
+    QPainter painter;
+    if (!painter.begin(&svg))
+        return false;
+    view_->render(&painter);
+    return painter.end();
+}
+
+void StudyResultsView::exportFigure() {
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Export figure"), QString::fromStdString(results_.study.spec.name) + ".png",
+        tr("PNG image (*.png);;SVG drawing (*.svg)"));
+    if (path.isEmpty())
+        return;
+    const bool ok = path.endsWith(".svg", Qt::CaseInsensitive) ? saveSvg(path) : savePng(path);
+    if (!ok)
+        summary_->setText(summaryText() + "\n" + tr("Could not write '%1'.").arg(path));
+}
+
+}  // namespace dermreader::ui
