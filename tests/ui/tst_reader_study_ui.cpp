@@ -326,6 +326,14 @@ class TestReaderStudyUi : public QObject {
         window.assignReader(study, reader.id);
         QCOMPARE(window.progressTable()->rowCount(), 1);
         QCOMPARE(window.progressTable()->item(0, 2)->text(), QString("0 of 6 decisions"));
+        // Who did what is in the audit log the coordinator can read.
+        std::unique_ptr<QTableWidget> audit(window.showAuditLog());
+        QStringList actions;
+        for (int row = 0; row < audit->rowCount(); ++row)
+            actions << audit->item(row, 2)->text();
+        for (const char* action :
+             {"create account", "create study", "score study", "open study", "assign reader"})
+            QVERIFY2(actions.contains(action), action);
         LoginDialog login(db);
         QVERIFY(!login.logIn("new reader", "wrong-password"));
         QVERIFY(login.logIn("new reader", "reader-pass"));

@@ -136,6 +136,7 @@ StudyCoordinatorWindow::StudyCoordinatorWindow(const QString& databasePath,
     }));
     buttons->addStretch(1);
     buttons->addWidget(button(tr("New account…"), [this] { newAccountDialog(); }));
+    buttons->addWidget(button(tr("Audit log…"), [this] { showAuditLog(); }));
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(buttons);
     layout->addWidget(studies_, 2);
@@ -399,6 +400,27 @@ void StudyCoordinatorWindow::newAccountDialog() {
             message_->setText(tr("Account '%1' created.").arg(name->text()));
         });
     }
+}
+
+QTableWidget* StudyCoordinatorWindow::showAuditLog() {
+    const auto entries = rec::readAuditLog(database_);
+    auto* table = new QTableWidget(static_cast<int>(entries.size()), 4);
+    table->setAttribute(Qt::WA_DeleteOnClose);
+    table->setWindowTitle(tr("Audit log (append-only)"));
+    table->setHorizontalHeaderLabels({tr("When (UTC)"), tr("Who"), tr("Action"), tr("Detail")});
+    table->horizontalHeader()->setStretchLastSection(true);
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    for (int row = 0; row < static_cast<int>(entries.size()); ++row) {
+        const auto& e = entries[static_cast<std::size_t>(row)];
+        const QStringList cells = {QString::fromStdString(e.at), QString::fromStdString(e.userName),
+                                   QString::fromStdString(e.action),
+                                   QString::fromStdString(e.detail)};
+        for (int c = 0; c < cells.size(); ++c)
+            table->setItem(row, c, new QTableWidgetItem(cells[c]));
+    }
+    table->resize(860, 520);
+    table->show();
+    return table;
 }
 
 void StudyCoordinatorWindow::assignDialog() {

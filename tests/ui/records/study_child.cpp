@@ -2,6 +2,9 @@
 // the way the app does, so the parent can kill it (SIGKILL) or race it against another.
 //   study_child read DB STUDY READER PASSWORD [PAUSE_MS]
 //       decides the cases one by one, printing "ack CASE" after each (a reader's pace: PAUSE_MS)
+//   study_child read-ui DB STUDY READER PASSWORD [PAUSE_MS]
+//       the same through the workstation's reading window (offscreen), pressing B/R; "ack CASE"
+//       when the window reports the decision recorded (it then shows the next case)
 //   study_child audit DB COUNT TAG               append COUNT audit entries, one per transaction
 #include <chrono>
 #include <cstdio>
@@ -13,6 +16,11 @@
 #include "dermreader/records/Accounts.h"
 #include "dermreader/records/ReaderStudy.h"
 #include "dermreader/records/Schema.h"
+#include "dermreader/ui/ReadingWindow.h"
+
+#include <QApplication>
+#include <QTimer>
+#include <QtTest/QTest>
 
 using namespace dermreader::records;
 
@@ -29,6 +37,30 @@ int main(int argc, char** argv) {
             for (int i = 0; i < count; ++i)
                 db.transaction([&] { audit(db, std::nullopt, argv[4], std::to_string(i)); });
             return 0;
+        }
+        if (mode == "read-ui" && argc >= 6) {
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+            QApplication app(argc, argv);
+            auto connection = std::make_shared<Database>(std::move(db));
+            Accounts accounts(*connection);
+            const User reader = accounts.authenticate(argv[4], argv[5]);
+            auto session =
+                std::make_unique<ReaderSession>(*connection, reader, std::atoll(argv[3]));
+            dermreader::ui::ReadingWindow window(connection, std::move(session), nullptr);
+            window.show();
+            QObject::connect(&window, &dermreader::ui::ReadingWindow::decisionRecorded,
+                             [](qint64 caseId) { std::cout << "ack " << caseId << std::endl; });
+            QObject::connect(&window, &dermreader::ui::ReadingWindow::finished, [] {
+                std::cout << "done" << std::endl;
+                QApplication::quit();
+            });
+            int n = 0;
+            QTimer reader_pace;
+            QObject::connect(&reader_pace, &QTimer::timeout, [&] {
+                QTest::keyClick(&window, (n++ % 3) == 0 ? Qt::Key_B : Qt::Key_R);
+            });
+            reader_pace.start(argc >= 7 ? std::atoi(argv[6]) : 0);
+            return QApplication::exec();
         }
         if (mode == "read" && argc >= 6) {
             Accounts accounts(db);

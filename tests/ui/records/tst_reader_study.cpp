@@ -397,7 +397,14 @@ class TestReaderStudy : public QObject {
         QVERIFY(readAuditLog(db).size() >= 2);
     }
 
+    void killedReaderLosesNoAcknowledgedDecision_data() {
+        QTest::addColumn<QString>("mode");
+        QTest::newRow("session") << "read";
+        QTest::newRow("reading window") << "read-ui";
+    }
+
     void killedReaderLosesNoAcknowledgedDecision() {
+        QFETCH(QString, mode);
         const fs::path path = freshDatabase();
         std::int64_t study = 0;
         {
@@ -423,7 +430,7 @@ class TestReaderStudy : public QObject {
             studies.addReader(coordinator, study, reader.id);
         }
         QProcess child;
-        child.start(STUDY_CHILD, {"read", QString::fromStdString(path.string()),
+        child.start(STUDY_CHILD, {mode, QString::fromStdString(path.string()),
                                   QString::number(study), "reader", "reader-pass", "30"});
         QVERIFY(child.waitForStarted());
         std::vector<std::int64_t> acknowledged;

@@ -61,6 +61,7 @@ class StudyCoordinatorWindow : public QWidget {
     records::User createAccount(const QString& name, records::Role role, int years,
                                 const QString& password);
     StudyResultsView* showResults(std::int64_t study);
+    QTableWidget* showAuditLog();
     std::int64_t selectedStudy() const;
     QTableWidget* studiesTable() const { return studies_; }
     QTableWidget* progressTable() const { return progress_; }
