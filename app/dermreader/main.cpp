@@ -4,12 +4,14 @@
 #include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
+#include <QFileInfo>
 #include <QSettings>
 #include <QStandardPaths>
 #include <QTimer>
 
 #include "dermreader/engine/Resources.h"
 #include "dermreader/taxonomy/Taxonomy.h"
+#include "dermreader/ui/LibraryBrowser.h"
 #include "dermreader/ui/MainWindow.h"
 #include "dermreader/ui/PredictionService.h"
 
@@ -53,7 +55,8 @@ int main(int argc, char** argv) {
     QCommandLineParser parser;
     parser.setApplicationDescription("dermreader skin-lesion reading workstation");
     parser.addHelpOption();
-    parser.addPositionalArgument("folder", "Image folder to open (default: the sample images)");
+    parser.addPositionalArgument(
+        "folder", "Image folder to open, or an image file (default: the sample images)");
     parser.addOption(
         {"model", "Model bundle folder (default: the embedded default model)", "bundle"});
     parser.addOption({"device", "auto, cpu or cuda", "device", "auto"});
@@ -111,10 +114,17 @@ int main(int argc, char** argv) {
     const QString screenshots = parser.value("screenshots");
     if (!screenshots.isEmpty())
         takeScreenshots(window, screenshots);
+    // An image file (from a file manager's "open with") opens its folder, selected on it.
+    QString file;
+    if (QFileInfo(folder).isFile()) {
+        file = QFileInfo(folder).absoluteFilePath();
+        folder = QFileInfo(folder).absolutePath();
+    }
     if (!folder.isEmpty())
         window.openFolder(folder);
     if (parser.isSet("import-dataset"))
         window.importDataset(parser.value("import-dataset"), {});
-    window.selectRow(parser.value("select").toInt());
+    if (file.isEmpty() || !window.browser()->selectPath(file))
+        window.selectRow(parser.value("select").toInt());
     return QApplication::exec();
 }

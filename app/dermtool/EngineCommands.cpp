@@ -399,9 +399,23 @@ void addCopyModel(CLI::App& app) {
     });
 }
 
+void addResources(CLI::App& app) {
+    auto* cmd = app.add_subcommand(
+        "resources", "Print where the samples and the default model are found (JSON)");
+    cmd->callback([] {
+        const auto dir = eng::resourceDirectory();
+        const auto model = eng::defaultModelBundle();
+        std::cout << json{{"resources", dir ? dir->string() : ""},
+                          {"default_model", model ? model->string() : ""}}
+                         .dump()
+                  << "\n";
+    });
+}
+
 }  // namespace
 
 void addEngineCommands(CLI::App& app, int& exitCode) {
+    addResources(app);
     addCopyModel(app);
     addPredict(app, exitCode);
     addEmbed(app, exitCode);

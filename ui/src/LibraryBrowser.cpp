@@ -372,6 +372,14 @@ void LibraryBrowser::selectRow(int row) {
     grid_->setCurrentIndex(proxy_->index(row, 0));
 }
 
+bool LibraryBrowser::selectPath(const QString& path) {
+    const int sourceRow = model_->rowOf(cleanAbsolute(path));
+    if (sourceRow < 0)
+        return false;
+    grid_->setCurrentIndex(proxy_->mapFromSource(model_->index(sourceRow, 0)));
+    return true;
+}
+
 QString LibraryBrowser::currentPath() const {
     return grid_->currentIndex().data(LibraryModel::PathRole).toString();
 }

@@ -52,6 +52,7 @@ class LibraryBrowser : public QWidget {
     int rowCount() const;
     int currentRow() const;
     void selectRow(int row);
+    bool selectPath(const QString& path);  // false when the path is not listed
     QString currentPath() const;
     QString folder() const { return folder_; }
     LibraryModel* model() const { return model_; }
