@@ -10,6 +10,8 @@
 #include <QTimer>
 
 #include "dermreader/engine/Resources.h"
+#include "dermreader/records/ModelRegistry.h"
+#include "dermreader/records/Schema.h"
 #include "dermreader/taxonomy/Taxonomy.h"
 #include "dermreader/ui/LibraryBrowser.h"
 #include "dermreader/ui/MainWindow.h"
@@ -46,6 +48,21 @@ void takeScreenshots(dermreader::ui::MainWindow& window, const QString& folder) 
     QTimer::singleShot(120000, [] { QApplication::exit(1); });  // never hang a script
 }
 
+// The bundle activated in the model registry, or "" (no database yet, or nothing active).
+QString activeRegisteredModel(const QString& database) {
+    if (!QFileInfo::exists(database))
+        return {};
+    try {
+        auto db = dermreader::records::openWorkstationDatabase(database.toStdString());
+        const auto active =
+            dermreader::records::ModelRegistry(db, dermreader::taxonomy::Taxonomy::builtin())
+                .active();
+        return active ? QString::fromStdString(active->bundle.string()) : QString();
+    } catch (const std::exception&) {
+        return {};  // the window reports database problems when it opens the library
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -77,7 +94,16 @@ int main(int argc, char** argv) {
 
     namespace eng = dermreader::engine;
     dermreader::ui::PredictionService service(dermreader::taxonomy::Taxonomy::builtin());
+    QString database = parser.value("database");
+    if (database.isEmpty()) {
+        database = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                   "/workstation.sqlite";
+    }
+    // The model: --model, else the one a trainer activated in the registry, else the one
+    // chosen in the settings, else the embedded default.
     QString bundle = parser.value("model");
+    if (bundle.isEmpty())
+        bundle = activeRegisteredModel(database);
     if (bundle.isEmpty())
         bundle = QSettings().value("model/bundle").toString();
     if (bundle.isEmpty()) {
@@ -98,11 +124,6 @@ int main(int argc, char** argv) {
     if (!bundle.isEmpty())
         service.loadModel(bundle, options, &error);
 
-    QString database = parser.value("database");
-    if (database.isEmpty()) {
-        database = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
-                   "/workstation.sqlite";
-    }
     dermreader::ui::MainWindow window(service, database);
     window.refreshStatus(error);
     QString folder = parser.positionalArguments().value(0);

@@ -128,12 +128,33 @@ CREATE TRIGGER decisions_are_final_delete BEFORE DELETE ON decisions
 BEGIN SELECT RAISE(ABORT, 'a recorded decision cannot be deleted'); END;
 )sql";
 
+// Version 3: the model registry and its activation history.
+constexpr std::string_view kModelRegistry = R"sql(
+CREATE TABLE models(
+    id INTEGER PRIMARY KEY,
+    bundle TEXT NOT NULL UNIQUE,
+    name TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    created TEXT NOT NULL DEFAULT '',
+    taxonomy_digest TEXT NOT NULL,
+    training TEXT NOT NULL DEFAULT '{}',
+    metrics TEXT NOT NULL DEFAULT '{}',
+    registered_at TEXT NOT NULL,
+    registered_by INTEGER REFERENCES users(id));
+CREATE TABLE model_activations(
+    id INTEGER PRIMARY KEY,
+    model_id INTEGER NOT NULL REFERENCES models(id),
+    activated_at TEXT NOT NULL,
+    user_id INTEGER REFERENCES users(id));
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& workstationMigrations() {
     static const std::vector<Migration> migrations = {
         {1, "image library, accounts, audit log", kLibraryAccountsAudit},
         {2, "reader studies", kReaderStudies},
+        {3, "model registry", kModelRegistry},
     };
     return migrations;
 }
