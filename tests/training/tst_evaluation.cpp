@@ -18,6 +18,29 @@ class TestEvaluation : public QObject {
     Q_OBJECT
 
   private Q_SLOTS:
+    void pairedDeLongMatchesAReference() {
+        // Reference: DeLong's covariance for correlated AUCs, computed independently with
+        // numpy (midranks, np.cov) for these scores.
+        const std::vector<double> posA = {0.9, 0.8, 0.7, 0.4, 0.65},
+                                  negA = {0.6, 0.3, 0.2, 0.1, 0.5, 0.35},
+                                  posB = {0.7, 0.9, 0.3, 0.5, 0.6},
+                                  negB = {0.4, 0.45, 0.1, 0.2, 0.55, 0.3};
+        const auto d = pairedAucDifference(posA, negA, posB, negB);
+        QVERIFY(std::abs(d.aucA - 0.9333333333333332) < 1e-12);
+        QVERIFY(std::abs(d.aucB - 0.85) < 1e-12);
+        QVERIFY(std::abs(d.difference - 0.08333333333333326) < 1e-12);
+        QVERIFY(std::abs(d.low - -0.18164465023284743) < 1e-9);
+        QVERIFY(std::abs(d.high - 0.34831131689951395) < 1e-9);
+        QVERIFY(std::abs(d.pValue - 0.5376357720660491) < 1e-6);
+        // A model against itself: no difference, no spread.
+        const auto same = pairedAucDifference(posA, negA, posA, negA);
+        QCOMPARE(same.difference, 0.0);
+        QCOMPARE(same.low, 0.0);
+        QCOMPARE(same.pValue, 1.0);
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                                 pairedAucDifference(posA, negA, posB, {0.1}));
+    }
+
     void aucRocAndSensitivityByHand() {
         // Positives 0.9 0.8 0.4, negatives 0.85 0.3 0.2 0.1. Pairs won by the positive:
         // 0.9: 4, 0.8: 3, 0.4: 3 -> 10 of 12.

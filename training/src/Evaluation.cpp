@@ -114,7 +114,78 @@ void writeConfusionCsv(const std::filesystem::path& path, const LevelMetrics& m,
     }
 }
 
+// DeLong's structural components from midranks (DeLong, DeLong & Clarke-Pearson 1988; Sun &
+// Xu 2014): the AUC is the mean of v10 (per positive) and of v01 (per negative).
+struct DeLongComponents {
+    std::vector<double> v10, v01;
+    double auc = 0;
+};
+
+DeLongComponents delongComponents(const std::vector<double>& positives,
+                                  const std::vector<double>& negatives) {
+    std::vector<double> all = positives;
+    all.insert(all.end(), negatives.begin(), negatives.end());
+    const auto rankAll = midranks(all);
+    const auto rankPositives = midranks(positives);
+    const auto rankNegatives = midranks(negatives);
+    const double nPos = static_cast<double>(positives.size()),
+                 nNeg = static_cast<double>(negatives.size());
+    DeLongComponents d;
+    d.v10.resize(positives.size());
+    d.v01.resize(negatives.size());
+    for (std::size_t i = 0; i < positives.size(); ++i)
+        d.v10[i] = (rankAll[i] - rankPositives[i]) / nNeg;
+    for (std::size_t j = 0; j < negatives.size(); ++j)
+        d.v01[j] = 1.0 - (rankAll[positives.size() + j] - rankNegatives[j]) / nPos;
+    d.auc = std::accumulate(d.v10.begin(), d.v10.end(), 0.0) / nPos;
+    return d;
+}
+
+double sampleCovariance(const std::vector<double>& a, const std::vector<double>& b) {
+    if (a.size() < 2)
+        return 0.0;
+    const double n = static_cast<double>(a.size());
+    const double meanA = std::accumulate(a.begin(), a.end(), 0.0) / n;
+    const double meanB = std::accumulate(b.begin(), b.end(), 0.0) / n;
+    double sum = 0;
+    for (std::size_t i = 0; i < a.size(); ++i)
+        sum += (a[i] - meanA) * (b[i] - meanB);
+    return sum / (n - 1);
+}
+
 }  // namespace
+
+AucDifference pairedAucDifference(const std::vector<double>& positivesA,
+                                  const std::vector<double>& negativesA,
+                                  const std::vector<double>& positivesB,
+                                  const std::vector<double>& negativesB) {
+    if (positivesA.size() != positivesB.size() || negativesA.size() != negativesB.size())
+        throw std::invalid_argument(
+            "paired AUC comparison needs both models' scores on the same images");
+    AucDifference result;
+    if (positivesA.empty() || negativesA.empty())
+        return result;
+    const DeLongComponents a = delongComponents(positivesA, negativesA);
+    const DeLongComponents b = delongComponents(positivesB, negativesB);
+    result.aucA = a.auc;
+    result.aucB = b.auc;
+    result.difference = a.auc - b.auc;
+    const double m = static_cast<double>(positivesA.size()),
+                 n = static_cast<double>(negativesA.size());
+    const double variance =
+        (sampleVariance(a.v10) + sampleVariance(b.v10) - 2 * sampleCovariance(a.v10, b.v10)) / m +
+        (sampleVariance(a.v01) + sampleVariance(b.v01) - 2 * sampleCovariance(a.v01, b.v01)) / n;
+    const double se = std::sqrt(std::max(0.0, variance));
+    result.low = result.difference - 1.959964 * se;
+    result.high = result.difference + 1.959964 * se;
+    if (se > 0) {
+        const double z = std::abs(result.difference) / se;
+        result.pValue = std::erfc(z / std::sqrt(2.0));
+    } else {
+        result.pValue = result.difference == 0 ? 1.0 : 0.0;
+    }
+    return result;
+}
 
 BinaryMetrics binaryMetrics(const std::vector<double>& positives,
                             const std::vector<double>& negatives) {
@@ -124,28 +195,17 @@ BinaryMetrics binaryMetrics(const std::vector<double>& positives,
     if (positives.empty() || negatives.empty())
         return m;
 
-    // AUC and DeLong's variance from midranks (DeLong, DeLong & Clarke-Pearson 1988; Sun & Xu
-    // 2014).
-    std::vector<double> all = positives;
-    all.insert(all.end(), negatives.begin(), negatives.end());
-    const auto rankAll = midranks(all);
-    const auto rankPositives = midranks(positives);
-    const auto rankNegatives = midranks(negatives);
+    const DeLongComponents d = delongComponents(positives, negatives);
+    m.auc = d.auc;
     const double nPos = static_cast<double>(positives.size()),
                  nNeg = static_cast<double>(negatives.size());
-    std::vector<double> v10(positives.size()), v01(negatives.size());
-    for (std::size_t i = 0; i < positives.size(); ++i)
-        v10[i] = (rankAll[i] - rankPositives[i]) / nNeg;
-    for (std::size_t j = 0; j < negatives.size(); ++j) {
-        v01[j] = 1.0 - (rankAll[positives.size() + j] - rankNegatives[j]) / nPos;
-    }
-    m.auc = std::accumulate(v10.begin(), v10.end(), 0.0) / nPos;
-    const double se = std::sqrt(sampleVariance(v10) / nPos + sampleVariance(v01) / nNeg);
+    const double se = std::sqrt(sampleVariance(d.v10) / nPos + sampleVariance(d.v01) / nNeg);
     m.aucLow = std::max(0.0, m.auc - 1.959964 * se);
     m.aucHigh = std::min(1.0, m.auc + 1.959964 * se);
 
     // ROC: lower the threshold through every distinct score.
-    std::vector<double> thresholds = all;
+    std::vector<double> thresholds = positives;
+    thresholds.insert(thresholds.end(), negatives.begin(), negatives.end());
     std::sort(thresholds.begin(), thresholds.end(), std::greater<>());
     thresholds.erase(std::unique(thresholds.begin(), thresholds.end()), thresholds.end());
     m.roc.push_back({std::numeric_limits<double>::infinity(), 0.0, 1.0});

@@ -30,6 +30,19 @@ struct BinaryMetrics {
 BinaryMetrics binaryMetrics(const std::vector<double>& positiveScores,
                             const std::vector<double>& negativeScores);
 
+// Two models' AUCs on the same images, compared with DeLong's test for correlated ROC curves:
+// the difference A - B, its 95% confidence interval and the two-sided p-value. Positive and
+// negative scores must be in the same image order for both models.
+struct AucDifference {
+    double aucA = 0, aucB = 0;
+    double difference = 0, low = 0, high = 0;
+    double pValue = 1;
+};
+AucDifference pairedAucDifference(const std::vector<double>& positivesA,
+                                  const std::vector<double>& negativesA,
+                                  const std::vector<double>& positivesB,
+                                  const std::vector<double>& negativesB);
+
 // The best sensitivity a threshold on the curve reaches while keeping at least
 // `specificity` (the operating point a reader at that specificity is compared with).
 double sensitivityAtSpecificity(const std::vector<RocPoint>& roc, double specificity);
