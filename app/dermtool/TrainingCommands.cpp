@@ -54,7 +54,7 @@ void addPack(CLI::App& app) {
         "pack", "Decode labelled images once into a packed dataset for training");
     struct Options {
         std::vector<std::string> datasets, validation;
-        std::string dataRoot, out;
+        std::string dataRoot, out, progress = "auto";
         int maxSide = 320;
     };
     auto o = std::make_shared<Options>();
@@ -66,6 +66,10 @@ void addPack(CLI::App& app) {
     cmd->add_option("--max-side", o->maxSide, "Longest side of the stored images")
         ->check(CLI::Range(32, 4096));
     cmd->add_option("--out", o->out, "Pack file to write")->required();
+    cmd->add_option(
+           "--progress", o->progress,
+           "auto (a bar on a terminal), bar, json (lines {\"event\":\"pack\",...}) or none")
+        ->check(CLI::IsMember({"auto", "bar", "json", "none"}));
     cmd->callback([o] {
 #ifndef DERMREADER_HAVE_IMAGE_IO
         throw std::runtime_error(
@@ -84,11 +88,23 @@ void addPack(CLI::App& app) {
             images.push_back(std::move(image));
             isValidation.push_back(true);
         }
-        ProgressBar progress("pack", static_cast<long>(images.size()));
+        const bool json = o->progress == "json";
+        ProgressBar progress("pack",
+                             static_cast<long>(json || o->progress == "none" ? 0 : images.size()));
+        const std::size_t every = std::max<std::size_t>(1, images.size() / 200);
         train::writePackedDataset(
             images, tax::Taxonomy::builtin(), o->out, o->maxSide,
             [](const fs::path& path) { return eng::loadImage(path).image; },
-            [&](std::size_t, std::size_t) { progress.advance(); }, isValidation);
+            [&](std::size_t done, std::size_t total) {
+                if (!json) {
+                    progress.advance();
+                } else if (done % every == 0 || done == total) {
+                    std::cout << nlohmann::json{{"event", "pack"}, {"done", done}, {"total", total}}
+                                     .dump()
+                              << std::endl;
+                }
+            },
+            isValidation);
         progress.finish();
         std::cout << "wrote " << o->out << ": " << images.size() << " images\n";
 #endif
@@ -141,7 +157,9 @@ void addTrain(CLI::App& app) {
     cmd->add_flag("--resume", o->resume, "Continue the run in --out exactly where it stopped");
     cmd->add_option("--name", c.name, "Model name");
     cmd->add_option("--epochs", c.epochs, "Epochs")->capture_default_str();
-    cmd->add_option("--batch-size", c.batchSize, "Images per step")->capture_default_str();
+    cmd->add_option("--batch-size", c.batchSize, "Images per step (at least 2: batch norm)")
+        ->capture_default_str()
+        ->check(CLI::Range(2, 65536));
     cmd->add_option("--max-class-size", c.maxClassSize, "Partition's maxClassSize")
         ->capture_default_str();
     cmd->add_option("--input-size", c.inputSize, "Network input (299 in the paper)")

@@ -25,6 +25,7 @@
 
 #include "dermreader/engine/Resources.h"
 #include "dermreader/records/Schema.h"
+#include "dermreader/ui/AdminWindow.h"
 #include "dermreader/ui/AnalysisPanel.h"
 #include "dermreader/ui/ImageViewer.h"
 #include "dermreader/ui/LibraryBrowser.h"
@@ -173,6 +174,8 @@ void MainWindow::buildActions() {
     QMenu* study = menuBar()->addMenu(tr("&Study"));
     add(study, tr("Reader study…"), QKeySequence(tr("Ctrl+Shift+S")),
         [this] { openReaderStudy(); });
+    add(study, tr("Admin panel (training, models)…"), QKeySequence(tr("Ctrl+Shift+A")),
+        [this] { openAdminPanel(); });
     QMenu* view = menuBar()->addMenu(tr("&View"));
     add(view, tr("Next image"), QKeySequence(Qt::Key_PageDown), [this] { next(); });
     add(view, tr("Previous image"), QKeySequence(Qt::Key_PageUp), [this] { previous(); });
@@ -298,6 +301,53 @@ void MainWindow::openReaderStudy() {
     } catch (const std::exception& e) {
         QMessageBox::warning(this, tr("Reader study"), QString::fromStdString(e.what()));
     }
+}
+
+void MainWindow::openAdminPanel() {
+    if (databasePath_.isEmpty() || !browser_->hasLibrary()) {
+        QMessageBox::warning(this, tr("Admin panel"),
+                             tr("No workstation database: %1").arg(browser_->libraryError()));
+        return;
+    }
+    try {
+        records::Database database = records::openWorkstationDatabase(databasePath_.toStdString());
+        LoginDialog login(database, this);
+        if (login.exec() != QDialog::Accepted || !login.user())
+            return;
+        auto* admin = new AdminWindow(databasePath_, *login.user(), service_.taxonomy());
+        admin->setAttribute(Qt::WA_DeleteOnClose);
+        connect(admin, &AdminWindow::modelActivated, this, &MainWindow::useModel);
+        connect(admin, &AdminWindow::imageRequested, this, &MainWindow::openImage);
+        admin->show();
+    } catch (const std::exception& e) {
+        QMessageBox::warning(this, tr("Admin panel"), QString::fromStdString(e.what()));
+    }
+}
+
+bool MainWindow::useModel(const QString& bundle) {
+    const WorkstationSettings settings = WorkstationSettings::load();
+    eng::PredictorOptions options;
+    options.device = eng::parseDevicePreference(settings.device.toStdString())
+                         .value_or(eng::DevicePreference::Auto);
+    options.testTimeAugmentation = settings.testTimeAugmentation;
+    QString error;
+    if (!service_.loadModel(bundle, options, &error)) {
+        QMessageBox::warning(this, tr("Model not loaded"), error);
+        refreshStatus(error);
+        return false;
+    }
+    browser_->setRiskModel(service_.modelKey());
+    refreshStatus();
+    onCurrentChanged();
+    statusBar()->showMessage(tr("Now using %1").arg(service_.modelName()), 10000);
+    return true;
+}
+
+void MainWindow::openImage(const QString& path) {
+    if (browser_->selectPath(path))
+        return;
+    openFolder(QFileInfo(path).absolutePath());
+    browser_->selectPath(path);
 }
 
 void MainWindow::openSettings() {

@@ -59,6 +59,12 @@ class MainWindow : public QMainWindow {
     // Study > Reader study: log in; coordinators get the study administration, readers their
     // reading session.
     void openReaderStudy();
+    // Study > Admin panel: trainers and coordinators train, compare and activate models.
+    void openAdminPanel();
+    // Switches the workstation to this bundle (what activating a model in the registry does).
+    bool useModel(const QString& bundle);
+    // Shows an image: selects it if listed, else opens its folder on it.
+    void openImage(const QString& path);
     void chooseModel();
     void openSettings();
 

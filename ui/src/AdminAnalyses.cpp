@@ -1,0 +1,142 @@
+#include "dermreader/ui/AdminAnalyses.h"
+
+#include <algorithm>
+#include <numeric>
+
+#include "dermreader/engine/ImageLoader.h"
+#include "dermreader/engine/Predictor.h"
+#include "dermreader/records/ReaderStudy.h"
+#include "dermreader/taxonomy/Partition.h"
+#include "dermreader/training/Splits.h"
+#include "dermreader/training/Trainer.h"
+#include "dermreader/training/Tsne.h"
+
+namespace dermreader::ui {
+namespace tr = dermreader::training;
+namespace tax = dermreader::taxonomy;
+
+PartitionPreview previewPartition(const tr::Dataset& dataset, const tax::Taxonomy& taxonomy,
+                                  qint64 maxClassSize, int folds, int holdoutFold) {
+    PartitionPreview preview;
+    preview.images = static_cast<int>(dataset.images.size());
+    for (const auto& problem : dataset.problems)
+        preview.problems.push_back(QString::fromStdString(problem.where + ": " + problem.message));
+    std::vector<std::size_t> train;
+    if (holdoutFold >= 0 && folds >= 2 && !dataset.images.empty()) {
+        const auto fold = tr::assignFolds(dataset.images, folds, tr::TrainingConfig{}.seed);
+        for (std::size_t i = 0; i < fold.size(); ++i) {
+            if (fold[i] == holdoutFold) {
+                ++preview.validationImages;
+            } else {
+                train.push_back(i);
+            }
+        }
+    } else {
+        train.resize(dataset.images.size());
+        std::iota(train.begin(), train.end(), 0);
+    }
+    preview.trainImages = static_cast<int>(train.size());
+    std::vector<std::int64_t> counts(taxonomy.size(), 0);
+    for (auto i : train)
+        ++counts[static_cast<std::size_t>(dataset.images[i].node)];
+    tax::PartitionOptions options;
+    options.maxClassSize = maxClassSize;
+    for (const auto& c : tax::partitionDiseases(taxonomy, counts, options).classes) {
+        preview.classes.push_back({QString::fromStdString(taxonomy.node(c.node).id),
+                                   QString::fromStdString(taxonomy.node(c.node).name), c.imageCount,
+                                   c.residual});
+    }
+    return preview;
+}
+
+ModelComparison compareModels(const QString& bundleA, const QString& bundleB,
+                              const std::vector<tr::LabelledImage>& images,
+                              const tax::Taxonomy& taxonomy, const AnalysisProgress& progress) {
+    engine::Predictor a(bundleA.toStdString(), taxonomy);
+    engine::Predictor b(bundleB.toStdString(), taxonomy);
+    ModelComparison result;
+    result.nameA = QString::fromStdString(a.manifest().name);
+    result.nameB = QString::fromStdString(b.manifest().name);
+    struct Scores {
+        std::vector<double> posA, negA, posB, negB;
+    };
+    Scores melanocytic, epidermal;
+    for (std::size_t i = 0; i < images.size(); ++i) {
+        if (progress && !progress(static_cast<int>(i), static_cast<int>(images.size())))
+            break;
+        const auto& image = images[i];
+        const auto inMelanocytic =
+            records::taskTruth(records::StudyTask::Melanocytic, taxonomy, image.node);
+        const auto inEpidermal =
+            records::taskTruth(records::StudyTask::Epidermal, taxonomy, image.node);
+        if (!inMelanocytic && !inEpidermal) {
+            ++result.skipped;
+            continue;
+        }
+        try {
+            const engine::RgbImage pixels = engine::loadImage(image.path).image;
+            const engine::Prediction pa = a.predict(pixels), pb = b.predict(pixels);
+            Scores& scores = inMelanocytic ? melanocytic : epidermal;
+            const bool malignant = inMelanocytic ? *inMelanocytic : *inEpidermal;
+            const double sa = (inMelanocytic ? pa.melanocyticMalignant : pa.epidermalMalignant)
+                                  .value_or(pa.malignant);
+            const double sb = (inMelanocytic ? pb.melanocyticMalignant : pb.epidermalMalignant)
+                                  .value_or(pb.malignant);
+            (malignant ? scores.posA : scores.negA).push_back(sa);
+            (malignant ? scores.posB : scores.negB).push_back(sb);
+            ++result.images;
+        } catch (const std::exception&) {
+            ++result.skipped;
+        }
+    }
+    for (const auto& [name, s] : {std::pair<QString, const Scores&>{"melanocytic", melanocytic},
+                                  std::pair<QString, const Scores&>{"epidermal", epidermal}}) {
+        if (s.posA.empty() || s.negA.empty())
+            continue;
+        result.tasks.push_back({name, tr::binaryMetrics(s.posA, s.negA),
+                                tr::binaryMetrics(s.posB, s.negB),
+                                tr::pairedAucDifference(s.posA, s.negA, s.posB, s.negB)});
+    }
+    return result;
+}
+
+EmbeddingMap computeEmbeddingMap(const QString& bundle,
+                                 const std::vector<tr::LabelledImage>& images,
+                                 const tax::Taxonomy& taxonomy, int maxImages,
+                                 const AnalysisProgress& progress) {
+    engine::Predictor predictor(bundle.toStdString(), taxonomy);
+    // An even sample across the list (datasets are often sorted by class).
+    std::vector<std::size_t> chosen;
+    const std::size_t n = images.size(), wanted = std::min<std::size_t>(n, std::max(1, maxImages));
+    for (std::size_t k = 0; k < wanted; ++k)
+        chosen.push_back(k * n / wanted);
+    std::vector<std::vector<float>> features;
+    EmbeddingMap map;
+    const int total = static_cast<int>(chosen.size()) * 2;  // embedding, then the map
+    for (std::size_t k = 0; k < chosen.size(); ++k) {
+        if (progress && !progress(static_cast<int>(k), total))
+            return map;
+        const auto& image = images[chosen[k]];
+        try {
+            features.push_back(predictor.embed(engine::loadImage(image.path).image));
+        } catch (const std::exception&) {
+            continue;  // unreadable images are left out of the map
+        }
+        const tax::NodeIndex level2 = taxonomy.ancestorAtDepth(image.node, 1);
+        const tax::NodeIndex shown = level2 == tax::kNoNode ? image.node : level2;
+        map.points.push_back({0, 0, QString::fromStdString(image.path.string()),
+                              QString::fromStdString(taxonomy.node(shown).name)});
+    }
+    training::TsneOptions options;
+    const int done = static_cast<int>(chosen.size());
+    const auto projected = training::tsne(features, options, [&](int it, int iterations) {
+        return !progress || progress(done + it * done / iterations, total);
+    });
+    for (std::size_t i = 0; i < projected.size(); ++i) {
+        map.points[i].x = projected[i][0];
+        map.points[i].y = projected[i][1];
+    }
+    return map;
+}
+
+}  // namespace dermreader::ui
