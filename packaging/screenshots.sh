@@ -16,3 +16,9 @@ if [ -x build/tests/ui/tst_reader_study_ui ]; then
     resultsViewDrawsTheComparison > /dev/null
   ls -1 "$out/study-results.png"
 fi
+# The admin panel's model comparison and embedding map (after a tiny training run).
+if [ -x build/tests/ui/tst_admin_panel ]; then
+  DERMREADER_SCREENSHOT_DIR="$out" XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" \
+    xvfb-run -a -s "-screen 0 1400x900x24" build/tests/ui/tst_admin_panel > /dev/null
+  ls -1 "$out/admin-compare-and-map.png"
+fi

@@ -8,6 +8,7 @@
 #include <QLabel>
 #include <QProgressBar>
 #include <QScatterSeries>
+#include <QTabWidget>
 #include <QTableWidget>
 #include <QTemporaryDir>
 
@@ -192,6 +193,14 @@ class TestAdminPanel : public QObject {
         Q_EMIT scatter->clicked(scatter->at(0));
         QCOMPARE(requested.size(), 1);
         QVERIFY(QFileInfo::exists(requested.first().at(0).toString()));
+        const QString screenshots = qEnvironmentVariable("DERMREADER_SCREENSHOT_DIR");
+        if (!screenshots.isEmpty()) {
+            admin.findChild<QTabWidget*>("adminTabs")->setCurrentIndex(2);
+            admin.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&admin));
+            QDir().mkpath(screenshots);
+            admin.grab().save(screenshots + "/admin-compare-and-map.png");
+        }
     }
 };
 

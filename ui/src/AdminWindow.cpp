@@ -110,6 +110,7 @@ AdminWindow::AdminWindow(const QString& databasePath, const rec::User& user,
     tabs_->addTab(buildAnalysisTab(), tr("Compare and map"));
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(tabs_);
+    tabs_->setObjectName(QStringLiteral("adminTabs"));
     connect(&runner_, &TrainingRunner::packProgress, this, [this](int done, int total) {
         progress_->setRange(0, total);
         progress_->setValue(done);
@@ -251,7 +252,11 @@ QWidget* AdminWindow::buildTrainTab() {
     layout->addWidget(status_);
 
     connect(browse, &QPushButton::clicked, this, [this] {
-        const QString path = QFileDialog::getExistingDirectory(this, tr("Dataset folder"));
+        // A generic CSV is a file; the other formats are a folder (or their metadata file).
+        const QString path =
+            format_->currentText() == "csv"
+                ? QFileDialog::getOpenFileName(this, tr("Dataset CSV"), {}, tr("CSV (*.csv)"))
+                : QFileDialog::getExistingDirectory(this, tr("Dataset folder"));
         if (!path.isEmpty())
             dataset_->setText(path);
     });
