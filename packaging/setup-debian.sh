@@ -14,7 +14,7 @@ PACKAGES=(
   nlohmann-json3-dev libcli11-dev libspdlog-dev libturbojpeg0-dev
   python3-torch python3-torchvision python3-numpy
   xvfb xauth fonts-dejavu-core
-  dpkg-dev fakeroot file
+  dpkg-dev fakeroot file desktop-file-utils
 )
 
 SUDO=""
