@@ -566,6 +566,28 @@ bool AdminWindow::rollback() {
     return rolled;
 }
 
+template <typename Result>
+void AdminWindow::runInBackground(std::function<Result(const AnalysisProgress&)> work,
+                                  std::function<void(const Result&)> show) {
+    auto* watcher = new QFutureWatcher<Result>(this);
+    connect(watcher, &QFutureWatcher<Result>::progressValueChanged, analysisProgress_,
+            &QProgressBar::setValue);
+    connect(watcher, &QFutureWatcher<Result>::finished, this, [this, watcher, show] {
+        watcher->deleteLater();
+        try {
+            show(watcher->result());  // rethrows what the work threw
+        } catch (const std::exception& e) {
+            comparisonLabel_->setText(QString::fromStdString(e.what()));
+        }
+    });
+    watcher->setFuture(QtConcurrent::run([work](QPromise<Result>& promise) {
+        promise.addResult(work([&promise](int done, int) {
+            promise.setProgressValue(done);
+            return !promise.isCanceled();
+        }));
+    }));
+}
+
 void AdminWindow::runComparison() {
     const QString a = modelA_->currentData().toString(), b = modelB_->currentData().toString();
     const auto dataset = loadDataset(evalDataset_->text().trimmed(), evalFormat_->currentText());
@@ -573,26 +595,13 @@ void AdminWindow::runComparison() {
         return;
     rec::audit(database_, user_, "compare models", (a + " vs " + b).toStdString());
     analysisProgress_->setRange(0, static_cast<int>(dataset->images.size()));
-    auto* watcher = new QFutureWatcher<ModelComparison>(this);
-    connect(watcher, &QFutureWatcher<ModelComparison>::progressValueChanged, analysisProgress_,
-            &QProgressBar::setValue);
-    connect(watcher, &QFutureWatcher<ModelComparison>::finished, this, [this, watcher] {
-        watcher->deleteLater();
-        try {
-            showComparison(watcher->result());
-        } catch (const std::exception& e) {
-            comparisonLabel_->setText(QString::fromStdString(e.what()));
-        }
-    });
     const auto images = dataset->images;
     const auto* taxonomy = &taxonomy_;
-    watcher->setFuture(
-        QtConcurrent::run([a, b, images, taxonomy](QPromise<ModelComparison>& promise) {
-            promise.addResult(compareModels(a, b, images, *taxonomy, [&promise](int done, int) {
-                promise.setProgressValue(done);
-                return !promise.isCanceled();
-            }));
-        }));
+    runInBackground<ModelComparison>(
+        [a, b, images, taxonomy](const AnalysisProgress& progress) {
+            return compareModels(a, b, images, *taxonomy, progress);
+        },
+        [this](const ModelComparison& result) { showComparison(result); });
 }
 
 QString AdminWindow::comparisonText() const {
@@ -645,28 +654,14 @@ void AdminWindow::runEmbeddingMap() {
     rec::audit(database_, user_, "embedding map", bundle.toStdString());
     analysisProgress_->setRange(
         0, 2 * std::min<int>(mapImages_->value(), static_cast<int>(dataset->images.size())));
-    auto* watcher = new QFutureWatcher<EmbeddingMap>(this);
-    connect(watcher, &QFutureWatcher<EmbeddingMap>::progressValueChanged, analysisProgress_,
-            &QProgressBar::setValue);
-    connect(watcher, &QFutureWatcher<EmbeddingMap>::finished, this, [this, watcher] {
-        watcher->deleteLater();
-        try {
-            showEmbeddingMap(watcher->result());
-        } catch (const std::exception& e) {
-            comparisonLabel_->setText(QString::fromStdString(e.what()));
-        }
-    });
     const auto images = dataset->images;
     const auto* taxonomy = &taxonomy_;
     const int count = mapImages_->value();
-    watcher->setFuture(
-        QtConcurrent::run([bundle, images, taxonomy, count](QPromise<EmbeddingMap>& promise) {
-            promise.addResult(
-                computeEmbeddingMap(bundle, images, *taxonomy, count, [&promise](int done, int) {
-                    promise.setProgressValue(done);
-                    return !promise.isCanceled();
-                }));
-        }));
+    runInBackground<EmbeddingMap>(
+        [bundle, images, taxonomy, count](const AnalysisProgress& progress) {
+            return computeEmbeddingMap(bundle, images, *taxonomy, count, progress);
+        },
+        [this](const EmbeddingMap& map) { showEmbeddingMap(map); });
 }
 
 void AdminWindow::showEmbeddingMap(const EmbeddingMap& map) {

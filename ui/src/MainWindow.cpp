@@ -254,18 +254,26 @@ void MainWindow::chooseDataset() {
         importDataset(source, {});
 }
 
-void MainWindow::openReaderStudy() {
+std::optional<records::User> MainWindow::logIn(const QString& title) {
     if (databasePath_.isEmpty() || !browser_->hasLibrary()) {
-        QMessageBox::warning(this, tr("Reader study"),
+        QMessageBox::warning(this, title,
                              tr("No workstation database: %1").arg(browser_->libraryError()));
-        return;
+        return std::nullopt;
     }
+    records::Database database = records::openWorkstationDatabase(databasePath_.toStdString());
+    LoginDialog login(database, this);
+    if (login.exec() != QDialog::Accepted)
+        return std::nullopt;
+    return login.user();
+}
+
+void MainWindow::openReaderStudy() {
     try {
-        records::Database database = records::openWorkstationDatabase(databasePath_.toStdString());
-        LoginDialog login(database, this);
-        if (login.exec() != QDialog::Accepted || !login.user())
+        const auto loggedIn = logIn(tr("Reader study"));
+        if (!loggedIn)
             return;
-        const records::User user = *login.user();
+        const records::User user = *loggedIn;
+        records::Database database = records::openWorkstationDatabase(databasePath_.toStdString());
         if (user.role == records::Role::Coordinator) {
             auto* window = new StudyCoordinatorWindow(databasePath_, user, service_);
             window->setAttribute(Qt::WA_DeleteOnClose);
@@ -304,17 +312,11 @@ void MainWindow::openReaderStudy() {
 }
 
 void MainWindow::openAdminPanel() {
-    if (databasePath_.isEmpty() || !browser_->hasLibrary()) {
-        QMessageBox::warning(this, tr("Admin panel"),
-                             tr("No workstation database: %1").arg(browser_->libraryError()));
-        return;
-    }
     try {
-        records::Database database = records::openWorkstationDatabase(databasePath_.toStdString());
-        LoginDialog login(database, this);
-        if (login.exec() != QDialog::Accepted || !login.user())
+        const auto user = logIn(tr("Admin panel"));
+        if (!user)
             return;
-        auto* admin = new AdminWindow(databasePath_, *login.user(), service_.taxonomy());
+        auto* admin = new AdminWindow(databasePath_, *user, service_.taxonomy());
         admin->setAttribute(Qt::WA_DeleteOnClose);
         connect(admin, &AdminWindow::modelActivated, this, &MainWindow::useModel);
         connect(admin, &AdminWindow::imageRequested, this, &MainWindow::openImage);

@@ -74,6 +74,11 @@ class AdminWindow : public QWidget {
     QWidget* buildModelsTab();
     QWidget* buildAnalysisTab();
     void onTrainingEvent(const QJsonObject& event);
+    // Runs `work` on a worker thread with the analysis progress bar, then `show`s its result
+    // (or its error) on this thread.
+    template <typename Result>
+    void runInBackground(std::function<Result(const AnalysisProgress&)> work,
+                         std::function<void(const Result&)> show);
     void runComparison();
     void runEmbeddingMap();
     std::optional<training::Dataset> loadDataset(const QString& source, const QString& format);

@@ -7,6 +7,7 @@
 #include <optional>
 
 #include "dermreader/engine/Predictor.h"
+#include "dermreader/records/Accounts.h"
 
 class QCheckBox;
 class QComboBox;
@@ -84,6 +85,9 @@ class MainWindow : public QMainWindow {
                     double ms);
     void onImageFailed(quint64 request, const QString& path, const QString& error);
     void requestOverlayIfNeeded();
+    // Asks for a name and password (or the first coordinator account) in the workstation
+    // database; nothing when cancelled or without a database.
+    std::optional<records::User> logIn(const QString& title);
     engine::SaliencyMethod saliencyMethod() const;
 
     PredictionService& service_;
