@@ -270,6 +270,31 @@ class TestWorkstation : public QObject {
         browser->setListMode(false);
     }
 
+    void importsQueueAndImagesKeepEveryCollection() {
+        QTemporaryDir folder;
+        const QStringList samples = QDir(images_).entryList({"ISIC*.jpg"});
+        for (const QString& name : samples.mid(0, 2))
+            QFile::copy(images_ + "/" + name, folder.path() + "/" + name);
+        QFile csv(folder.path() + "/queued.csv");
+        QVERIFY(csv.open(QIODevice::WriteOnly));
+        csv.write(("path,label,modality\n" + samples[0] + ",melanoma,dermoscopic\n" + samples[1] +
+                   ",nevus,dermoscopic\n")
+                      .toUtf8());
+        csv.close();
+        LibraryBrowser* browser = window_->browser();
+        QSignalSpy imported(browser, &LibraryBrowser::importFinished);
+        window_->openFolder(folder.path());
+        window_->importDataset(csv.fileName(), "csv");  // queued behind the folder
+        QTRY_COMPARE_WITH_TIMEOUT(imported.size(), 2, 30000);
+        QCOMPARE(imported.at(1).at(0).toString(), QString("queued"));
+        QCOMPARE(browser->rowCount(), 2);  // the dataset, shown after its import
+        QVERIFY(browser->model()->recordAt(0)->diagnosisNode.has_value());
+        browser->showCollection(QDir::cleanPath(folder.path()));
+        QCOMPARE(browser->rowCount(), 2);  // still in the folder's collection too
+        QCOMPARE(QString::fromStdString(eng::toString(browser->model()->recordAt(0)->modality)),
+                 QString("dermoscopic"));
+    }
+
     void importedDatasetShowsDiagnosesAndRecordsRisk() {
         const QStringList samples = QDir(images_).entryList({"ISIC*.jpg"});
         QTemporaryDir data;

@@ -124,6 +124,7 @@ LibraryBrowser::LibraryBrowser(const taxonomy::Taxonomy& taxonomy, const QString
 
 LibraryBrowser::~LibraryBrowser() {
     // What was added so far stays in the library; the rest is added next time.
+    queuedImports_.clear();
     importWatcher_.cancel();
     importWatcher_.waitForFinished();
 }
@@ -282,13 +283,12 @@ void LibraryBrowser::importDataset(const QString& source, training::DatasetForma
     });
 }
 
-void LibraryBrowser::startImport(
-    const QString& collection,
-    std::function<rec::AddReport(rec::ImageLibrary&, const rec::AddProgress&)> work) {
-    if (importRunning()) {
-        Q_EMIT message(tr("An import is already running; wait for it or cancel it."));
+void LibraryBrowser::startImport(const QString& collection, ImportWork work) {
+    if (importRunning()) {  // one at a time: SQLite has one writer anyway
+        queuedImports_.push_back({collection, std::move(work)});
         return;
     }
+    importActive_ = true;
     importCollection_ = collection;
     importClock_->start();
     progress_->setRange(0, 0);
@@ -317,14 +317,18 @@ void LibraryBrowser::startImport(
 }
 
 bool LibraryBrowser::importRunning() const {
-    return importWatcher_.isRunning();
+    // Not the watcher's state: a finished future whose `finished` signal is still on its way
+    // must count as running, or a new setFuture() would drop that signal.
+    return importActive_;
 }
 
 void LibraryBrowser::cancelImport() {
+    queuedImports_.clear();
     importWatcher_.cancel();
 }
 
 void LibraryBrowser::onImportFinished() {
+    importActive_ = false;
     progress_->hide();
     cancel_->hide();
     progressLabel_->hide();
@@ -351,6 +355,11 @@ void LibraryBrowser::onImportFinished() {
     refresh();
     Q_EMIT importFinished(collection, outcome.report.added + outcome.report.updated,
                           static_cast<int>(outcome.report.problems.size()));
+    if (!queuedImports_.empty()) {
+        auto next = std::move(queuedImports_.front());
+        queuedImports_.pop_front();
+        startImport(next.first, std::move(next.second));
+    }
 }
 
 void LibraryBrowser::showCollection(const QString& collection) {

@@ -152,6 +152,10 @@ class TestImageLibrary : public QObject {
         filter = {};
         filter.collection = dataset.name;
         QCOMPARE(int(library.query(filter).size()), 3);
+        // An image belongs to every folder and dataset it was added from.
+        filter.collection = fs::absolute(data).lexically_normal().string();
+        QCOMPARE(int(library.query(filter).size()), 4);
+        QCOMPARE(int(library.collections().size()), 3);
 
         // Risk filters use the probabilities recorded for one model.
         library.recordRisk(melanoma->contentHash, "model-a", 0.8, "melanoma");

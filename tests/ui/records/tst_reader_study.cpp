@@ -390,6 +390,9 @@ class TestReaderStudy : public QObject {
         Statement images = db.prepare("SELECT count(*) FROM images");
         images.step();
         QCOMPARE(images.integer(0), 1);
+        Statement collections = db.prepare("SELECT collection FROM image_collections");
+        QVERIFY(collections.step());  // version 4 filled the new table from the old column
+        QCOMPARE(QString::fromStdString(collections.text(0)), QString("c"));
         Accounts accounts(db);
         const User coordinator = accounts.authenticate("old coordinator", "old-password");
         ReaderStudies studies(db, taxonomy());

@@ -138,6 +138,9 @@ AddReport ImageLibrary::addDataset(const training::Dataset& dataset,
 AddReport ImageLibrary::addEntries(std::vector<Entry> entries, const AddProgress& progress) {
     AddReport report;
     Statement existing = database_.prepare("SELECT content_hash FROM images WHERE path = ?");
+    Statement addToCollection = database_.prepare(
+        "INSERT OR IGNORE INTO image_collections(image_id, collection) "
+        "SELECT id, ?2 FROM images WHERE path = ?1");
     // A labelled import overwrites labels; a plain folder import keeps labels already known.
     Statement upsert = database_.prepare(R"sql(
         INSERT INTO images(path, content_hash, format, width, height, modality, diagnosis_node,
@@ -156,8 +159,6 @@ AddReport ImageLibrary::addEntries(std::vector<Entry> entries, const AddProgress
             biopsy_proven = coalesce(excluded.biopsy_proven, biopsy_proven),
             lesion_group = CASE WHEN excluded.lesion_group = '' THEN lesion_group
                                 ELSE excluded.lesion_group END,
-            collection = CASE WHEN excluded.diagnosis_node IS NULL THEN collection
-                              ELSE excluded.collection END,
             patient_id = excluded.patient_id, patient_name = excluded.patient_name,
             study_date = excluded.study_date, study_uid = excluded.study_uid,
             study_description = excluded.study_description, problem = excluded.problem)sql");
@@ -225,6 +226,7 @@ AddReport ImageLibrary::addEntries(std::vector<Entry> entries, const AddProgress
                     .bind(17, file.problem)
                     .bind(18, nowUtc());
                 upsert.run();
+                addToCollection.bind(1, entry.path.string()).bind(2, entry.collection).run();
                 if (!file.problem.empty())
                     report.problems.push_back(file.problem);
                 if (!known) {
@@ -286,7 +288,9 @@ std::vector<LibraryImage> ImageLibrary::query(const LibraryFilter& filter) const
     if (filter.diagnosis == LibraryFilter::Diagnosis::Unknown)
         conditions.push_back("i.diagnosis_node IS NULL");
     if (filter.collection)
-        conditions.push_back("i.collection = ?3");
+        conditions.push_back(
+            "EXISTS (SELECT 1 FROM image_collections c WHERE c.image_id = i.id AND "
+            "c.collection = ?3)");
     if (filter.risk == LibraryFilter::Risk::NotPredicted)
         conditions.push_back("r.malignant IS NULL");
     if (filter.risk == LibraryFilter::Risk::Below)
@@ -330,7 +334,7 @@ std::optional<LibraryImage> ImageLibrary::find(const fs::path& path) const {
 
 std::vector<std::string> ImageLibrary::collections() const {
     Statement statement =
-        database_.prepare("SELECT DISTINCT collection FROM images ORDER BY collection");
+        database_.prepare("SELECT DISTINCT collection FROM image_collections ORDER BY collection");
     std::vector<std::string> names;
     while (statement.step())
         names.push_back(statement.text(0));

@@ -148,6 +148,17 @@ CREATE TABLE model_activations(
     user_id INTEGER REFERENCES users(id));
 )sql";
 
+// Version 4: an image belongs to every folder and dataset it was added from (the images
+// table's `collection` stays as the first one).
+constexpr std::string_view kImageCollections = R"sql(
+CREATE TABLE image_collections(
+    image_id INTEGER NOT NULL REFERENCES images(id),
+    collection TEXT NOT NULL,
+    PRIMARY KEY (image_id, collection));
+CREATE INDEX image_collections_by_name ON image_collections(collection);
+INSERT INTO image_collections(image_id, collection) SELECT id, collection FROM images;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& workstationMigrations() {
@@ -155,6 +166,7 @@ const std::vector<Migration>& workstationMigrations() {
         {1, "image library, accounts, audit log", kLibraryAccountsAudit},
         {2, "reader studies", kReaderStudies},
         {3, "model registry", kModelRegistry},
+        {4, "images in several collections", kImageCollections},
     };
     return migrations;
 }

@@ -6,6 +6,8 @@
 
 #include <QFutureWatcher>
 #include <QWidget>
+#include <deque>
+#include <functional>
 #include <memory>
 #include <optional>
 
@@ -82,10 +84,10 @@ class LibraryBrowser : public QWidget {
     void buildFilters();
     void refresh();
     records::LibraryFilter currentFilter() const;
-    void startImport(
-        const QString& collection,
-        std::function<records::AddReport(records::ImageLibrary&, const records::AddProgress&)>
-            work);
+    using ImportWork =
+        std::function<records::AddReport(records::ImageLibrary&, const records::AddProgress&)>;
+    // Runs `work` on a worker thread with its own connection; queued behind a running one.
+    void startImport(const QString& collection, ImportWork work);
     void onImportFinished();
     void restoreCurrent(const QString& path);
 
@@ -120,6 +122,8 @@ class LibraryBrowser : public QWidget {
     };
     QFutureWatcher<ImportOutcome> importWatcher_;
     QString importCollection_;
+    bool importActive_ = false;
+    std::deque<std::pair<QString, ImportWork>> queuedImports_;
     std::unique_ptr<QElapsedTimer> importClock_;
 };
 

@@ -33,7 +33,7 @@ struct LibraryImage {
     std::string diagnosisLabel;
     std::optional<bool> biopsyProven;
     std::string lesionGroup;
-    std::string collection;
+    std::string collection;  // the first folder or dataset it was added from
     std::string patientId, patientName, studyDate, studyDescription;
     std::string addedAt;
     std::string problem;              // why the file cannot be used as an image; empty when it can
