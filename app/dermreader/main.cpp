@@ -127,9 +127,12 @@ int main(int argc, char** argv) {
     dermreader::ui::MainWindow window(service, database);
     window.refreshStatus(error);
     QString folder = parser.positionalArguments().value(0);
+    QString samplesLabels;
     if (folder.isEmpty()) {
-        if (auto resources = eng::resourceDirectory())
+        if (auto resources = eng::resourceDirectory()) {
             folder = QString::fromStdString((*resources / "samples").string());
+            samplesLabels = folder + "/ISIC-2017-samples.csv";
+        }
     }
     window.show();
     const QString screenshots = parser.value("screenshots");
@@ -143,6 +146,9 @@ int main(int argc, char** argv) {
     }
     if (!folder.isEmpty())
         window.openFolder(folder);
+    // The samples' known diagnoses and modality go into the library with them.
+    if (QFileInfo::exists(samplesLabels))
+        window.importDataset(samplesLabels, "csv");
     if (parser.isSet("import-dataset"))
         window.importDataset(parser.value("import-dataset"), {});
     if (file.isEmpty() || !window.browser()->selectPath(file))

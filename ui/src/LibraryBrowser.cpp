@@ -389,6 +389,10 @@ bool LibraryBrowser::selectPath(const QString& path) {
     return true;
 }
 
+const rec::LibraryImage* LibraryBrowser::currentRecord() const {
+    return model_->recordAt(model_->rowOf(currentPath()));
+}
+
 QString LibraryBrowser::currentPath() const {
     return grid_->currentIndex().data(LibraryModel::PathRole).toString();
 }

@@ -457,14 +457,18 @@ void MainWindow::onImageReady(quint64 request, const ImageResult& result) {
     shownImage_ = result.image;
     currentHash_ = result.hash;
     viewer_->setImage(result.image);
-    const QString modality = QString::fromStdString(eng::toString(result.info.modality));
-    modalityBadge_->setText(result.info.modality == eng::ImageModality::Unknown
-                                ? tr("modality unknown")
-                                : modality.toUpper());
+    // The file says (DICOM) or the library knows (a labelled dataset, set by hand).
+    eng::ImageModality known = result.info.modality;
+    const records::LibraryImage* record = browser_->currentRecord();
+    if (known == eng::ImageModality::Unknown && record && record->path == result.path.toStdString())
+        known = record->modality;
+    const QString modality = QString::fromStdString(eng::toString(known));
+    modalityBadge_->setText(known == eng::ImageModality::Unknown ? tr("modality unknown")
+                                                                 : modality.toUpper());
     modalityBadge_->setStyleSheet(
-        result.info.modality == eng::ImageModality::Dermoscopic
+        known == eng::ImageModality::Dermoscopic
             ? QStringLiteral("background:#2d5f8a; color:white; padding:2px 6px; border-radius:3px")
-        : result.info.modality == eng::ImageModality::Clinical
+        : known == eng::ImageModality::Clinical
             ? QStringLiteral("background:#3f7f4f; color:white; padding:2px 6px; border-radius:3px")
             : QStringLiteral("color:gray"));
     QList<QPair<QString, QString>> rows = {

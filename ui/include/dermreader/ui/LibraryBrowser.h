@@ -56,6 +56,8 @@ class LibraryBrowser : public QWidget {
     void selectRow(int row);
     bool selectPath(const QString& path);  // false when the path is not listed
     QString currentPath() const;
+    // The library's record of the current image (null before it is recorded).
+    const records::LibraryImage* currentRecord() const;
     QString folder() const { return folder_; }
     LibraryModel* model() const { return model_; }
 
