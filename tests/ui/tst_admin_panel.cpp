@@ -131,18 +131,20 @@ class TestAdminPanel : public QObject {
         QVERIFY2(!finished.isEmpty(), qPrintable(admin.statusLabel()->text()));
         QVERIFY(!admin.lossChart()->series().isEmpty());
 
-        // The finished run's model is in the registry; activating it switches the workstation.
-        QCOMPARE(admin.registryTable()->rowCount(), 1);
+        // The finished run's model is in the registry (after the embedded default model, which
+        // the first opening registered); activating it switches the workstation.
+        QCOMPARE(admin.registryTable()->rowCount(), 2);
         PredictionService service(taxonomy());
         QString error;
         QVERIFY(service.loadModel(initial_, {}, &error));
         MainWindow window(service, database_);
         connect(&admin, &AdminWindow::modelActivated, &window, &MainWindow::useModel);
         rec::Database db = rec::openWorkstationDatabase(database_.toStdString());
-        const auto trained = rec::ModelRegistry(db, taxonomy()).list().front();
+        const auto trained = rec::ModelRegistry(db, taxonomy()).list().back();
+        QCOMPARE(QString::fromStdString(trained.bundle.filename().string()), QString("model-best"));
         QVERIFY(admin.activate(trained.id));
         QCOMPARE(service.modelName(), QString::fromStdString(trained.name));
-        QCOMPARE(admin.registryTable()->item(0, 0)->text(), QString("●"));
+        QCOMPARE(admin.registryTable()->item(1, 0)->text(), QString("●"));
         // Registering the initial model, activating it and rolling back returns to the trained.
         const auto initial = admin.registerBundle(initial_);
         QVERIFY(initial.has_value());
@@ -166,7 +168,12 @@ class TestAdminPanel : public QObject {
         const auto dataset = dermreader::training::importDataset(
             dataset_.toStdString(), dermreader::training::DatasetFormat::FolderPerClass,
             taxonomy());
-        const QString trained = QString::fromStdString(models.front().bundle.string());
+        QString trained;
+        for (const auto& model : models) {
+            if (model.bundle.filename() == "model-best")
+                trained = QString::fromStdString(model.bundle.string());
+        }
+        QVERIFY(!trained.isEmpty());
         const ModelComparison comparison =
             compareModels(trained, initial_, dataset.images, taxonomy());
         QCOMPARE(comparison.images, 8);

@@ -136,6 +136,11 @@ AdminWindow::AdminWindow(const QString& databasePath, const rec::User& user,
                 Q_EMIT trainingStopped(message, resumable);
             });
     resize(1100, 760);
+    // The registry starts with the model the workstation ships with.
+    if (rec::ModelRegistry(database_, taxonomy_).list().empty()) {
+        if (auto bundle = engine::defaultModelBundle())
+            registerBundle(QString::fromStdString(bundle->string()));
+    }
     refreshRegistry();
 }
 

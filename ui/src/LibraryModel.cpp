@@ -34,6 +34,7 @@ void LibraryModel::setPaths(const QStringList& paths) {
     rows_.clear();
     for (const QString& path : paths)
         rows_.push_back({path, std::nullopt});
+    indexRows();
     pending_.clear();
     endResetModel();
 }
@@ -55,6 +56,7 @@ void LibraryModel::setImages(std::vector<records::LibraryImage> images) {
         const QString path = QString::fromStdString(image.path.string());
         rows_.push_back({path, std::move(image)});
     }
+    indexRows();
     pending_.clear();
     endResetModel();
 }
@@ -72,11 +74,14 @@ QString LibraryModel::pathAt(int row) const {
 }
 
 int LibraryModel::rowOf(const QString& path) const {
-    for (std::size_t i = 0; i < rows_.size(); ++i) {
-        if (rows_[i].path == path)
-            return static_cast<int>(i);
-    }
-    return -1;
+    return rowByPath_.value(path, -1);
+}
+
+void LibraryModel::indexRows() {
+    rowByPath_.clear();
+    rowByPath_.reserve(static_cast<qsizetype>(rows_.size()));
+    for (std::size_t i = 0; i < rows_.size(); ++i)
+        rowByPath_.insert(rows_[i].path, static_cast<int>(i));
 }
 
 const records::LibraryImage* LibraryModel::recordAt(int row) const {

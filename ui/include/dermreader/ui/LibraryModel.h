@@ -6,6 +6,7 @@
 
 #include <QAbstractTableModel>
 #include <QCache>
+#include <QHash>
 #include <QImage>
 #include <QSet>
 #include <QStringList>
@@ -60,9 +61,11 @@ class LibraryModel : public QAbstractTableModel {
     QVariant thumbnail(int row) const;
     void requestThumbnail(int row) const;
     QString diagnosisText(const records::LibraryImage& record) const;
+    void indexRows();
 
     const taxonomy::Taxonomy& taxonomy_;
     std::vector<Row> rows_;
+    QHash<QString, int> rowByPath_;
     mutable QCache<QString, QImage> thumbnails_;
     mutable QSet<QString> pending_;
 };
