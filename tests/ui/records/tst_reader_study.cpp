@@ -9,9 +9,11 @@
 #include <set>
 #include <sstream>
 
+#include "TestData.h"
 #include "dermreader/records/Accounts.h"
 #include "dermreader/records/ReaderStudy.h"
 #include "dermreader/records/Schema.h"
+#include "dermreader/training/Dataset.h"
 
 using namespace dermreader::records;
 namespace eng = dermreader::engine;
@@ -398,6 +400,68 @@ class TestReaderStudy : public QObject {
         ReaderStudies studies(db, taxonomy());
         QCOMPARE(int(studies.studiesFor(coordinator).size()), 0);  // the new tables exist
         QVERIFY(readAuditLog(db).size() >= 2);
+    }
+
+    // The paper's study sizes can be drawn from the shared data: the dermoscopic melanocytic
+    // test (71 melanomas, 40 nevi, biopsy-proven) from HAM10000, and the clinical epidermal
+    // test (65 carcinomas, 70 seborrheic keratoses) from PAD-UFES-20.
+    void paperSizedStudiesFromTheSharedData() {
+        REQUIRE_SHARED_DATA();
+        namespace tr = dermreader::training;
+        auto candidates = [](tr::DatasetFormat format, const fs::path& source) {
+            tr::ImportOptions options;
+            options.checkFilesExist = false;
+            options.strict = false;
+            std::vector<StudyCandidate> result;
+            for (const auto& image :
+                 tr::importDataset(source, format, taxonomy(), options).images) {
+                const auto modality =
+                    image.modality == tr::Modality::Dermoscopic ? eng::ImageModality::Dermoscopic
+                    : image.modality == tr::Modality::Clinical  ? eng::ImageModality::Clinical
+                                                                : eng::ImageModality::Unknown;
+                result.push_back({image.path, image.imageId, taxonomy().node(image.node).id,
+                                  modality, image.biopsyProven, image.group});
+            }
+            return result;
+        };
+        const fs::path root = testdata::sharedDataRoot();
+        Database db = openWorkstationDatabase(freshDatabase());
+        const User coordinator =
+            Accounts(db).create(std::nullopt, "coord", Role::Coordinator, 10, "coord-pass");
+        ReaderStudies studies(db, taxonomy());
+
+        StudySpec dermoscopic;
+        dermoscopic.name = "HAM10000 melanocytic";
+        dermoscopic.task = StudyTask::MelanocyticDermoscopic;
+        dermoscopic.malignantCases = 71;
+        dermoscopic.benignCases = 40;
+        const auto ham = candidates(tr::DatasetFormat::Ham10000, root / "ham10000");
+        const auto first =
+            studies.cases(coordinator, studies.create(coordinator, dermoscopic, ham));
+        QCOMPARE(int(first.size()), 111);
+        QCOMPARE(int(std::count_if(first.begin(), first.end(),
+                                   [](const auto& c) { return c.malignant; })),
+                 71);
+
+        StudySpec epidermal;
+        epidermal.name = "PAD-UFES-20 epidermal";
+        epidermal.task = StudyTask::Epidermal;
+        epidermal.malignantCases = 65;
+        epidermal.benignCases = 70;
+        const auto pad = candidates(tr::DatasetFormat::PadUfes20, root / "pad-ufes20");
+        // PAD-UFES-20 biopsied too few seborrheic keratoses for the paper's 70; the refusal
+        // says how many there are, and without the biopsy condition the study can be drawn.
+        try {
+            studies.create(coordinator, epidermal, pad);
+            QFAIL("PAD-UFES-20 has fewer than 70 biopsied seborrheic keratoses");
+        } catch (const std::invalid_argument& e) {
+            QVERIFY2(QString(e.what()).contains("65 malignant of 65 asked") &&
+                         QString(e.what()).contains("benign of 70 asked"),
+                     e.what());
+        }
+        epidermal.biopsyProvenOnly = false;
+        const auto second = studies.cases(coordinator, studies.create(coordinator, epidermal, pad));
+        QCOMPARE(int(second.size()), 135);
     }
 
     void killedReaderLosesNoAcknowledgedDecision_data() {
