@@ -128,11 +128,12 @@ int main(int argc, char** argv) {
     window.refreshStatus(error);
     QString folder = parser.positionalArguments().value(0);
     QString samplesLabels;
-    if (folder.isEmpty()) {
-        if (auto resources = eng::resourceDirectory()) {
-            folder = QString::fromStdString((*resources / "samples").string());
-            samplesLabels = folder + "/ISIC-2017-samples.csv";
-        }
+    if (auto resources = eng::resourceDirectory()) {
+        const QString samples = QString::fromStdString((*resources / "samples").string());
+        if (folder.isEmpty())
+            folder = samples;
+        if (QFileInfo(folder).canonicalFilePath() == QFileInfo(samples).canonicalFilePath())
+            samplesLabels = samples + "/ISIC-2017-samples.csv";
     }
     window.show();
     const QString screenshots = parser.value("screenshots");
