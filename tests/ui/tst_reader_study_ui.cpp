@@ -196,6 +196,23 @@ class TestReaderStudyUi : public QObject {
         window->decide(true);
         QVERIFY(!window->aiShown());
         QCOMPARE(countDecisions(s.database), 2);
+        window->decide(true);
+        window->decide(false);
+        QVERIFY(!window->currentCase());
+        // The results show the reader's unaided and aided points, joined by an arrow.
+        rec::Database db = rec::openWorkstationDatabase(s.database);
+        StudyResultsView view;
+        view.setResults(rec::studyResults(db, s.coordinator, s.id));
+        int aidedPoints = 0, unnamedLines = 0;
+        for (QAbstractSeries* series : view.chart()->series()) {
+            if (series->name() == "Readers, AI-assisted")
+                aidedPoints = qobject_cast<QScatterSeries*>(series)->count();
+            if (series->name().isEmpty() && qobject_cast<QLineSeries*>(series))
+                ++unnamedLines;
+        }
+        QCOMPARE(aidedPoints, 1);
+        QVERIFY(unnamedLines >= 3);  // the arrow's shaft and head
+        QVERIFY(view.summaryText().contains("AI-assisted (1 readers)"));
     }
 
     void resultsViewDrawsTheComparison() {

@@ -1,5 +1,7 @@
 #include "dermreader/ui/StudyResultsView.h"
 
+#include <cmath>
+
 #include <QChart>
 #include <QChartView>
 #include <QFileDialog>
@@ -159,10 +161,22 @@ void StudyResultsView::rebuildChart() {
             unaidedAt[r.reader.id] = {r.specificity, r.sensitivity};
     }
     for (const auto& r : results_.readers) {
-        if (r.phase == rec::Phase::Aided && unaidedAt.count(r.reader.id))
-            attach(segment(unaidedAt[r.reader.id], {r.specificity, r.sensitivity},
-                           QColor(120, 120, 120), 1.2),
-                   false);
+        if (r.phase != rec::Phase::Aided || !unaidedAt.count(r.reader.id))
+            continue;
+        const QPointF from = unaidedAt[r.reader.id], to(r.specificity, r.sensitivity);
+        const QColor grey(120, 120, 120);
+        attach(segment(from, to, grey, 1.2), false);
+        // The arrowhead: two short strokes back from the aided point.
+        const QPointF d = to - from;
+        const double length = std::hypot(d.x(), d.y());
+        if (length < 1e-9)
+            continue;
+        constexpr double kHead = 0.025, kAngle = 0.45;  // data units, radians
+        for (double turn : {kAngle, -kAngle}) {
+            const double c = std::cos(turn), s = std::sin(turn);
+            const QPointF back((d.x() * c - d.y() * s) / length, (d.x() * s + d.y() * c) / length);
+            attach(segment(to, to - kHead * back, grey, 1.2), false);
+        }
     }
     auto* readers = points(tr("Readers"), QColor(210, 40, 40), 10);
     auto* aided = points(tr("Readers, AI-assisted"), QColor(230, 140, 20), 11,
