@@ -136,7 +136,14 @@ StudyCoordinatorWindow::StudyCoordinatorWindow(const QString& databasePath,
     }));
     buttons->addStretch(1);
     buttons->addWidget(button(tr("New account…"), [this] { newAccountDialog(); }));
+    buttons->addWidget(button(tr("Deactivate account…"), [this] { deactivateDialog(); }));
     buttons->addWidget(button(tr("Audit log…"), [this] { showAuditLog(); }));
+    buttons->addWidget(button(tr("Export audit log…"), [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Export audit log"),
+                                                          QStringLiteral("audit-log.csv"));
+        if (!path.isEmpty())
+            guard([&] { rec::exportAuditLogCsv(database_, coordinator_, path.toStdString()); });
+    }));
     auto* layout = new QVBoxLayout(this);
     layout->addLayout(buttons);
     layout->addWidget(studies_, 2);
@@ -421,6 +428,33 @@ QTableWidget* StudyCoordinatorWindow::showAuditLog() {
     table->resize(860, 520);
     table->show();
     return table;
+}
+
+void StudyCoordinatorWindow::deactivateDialog() {
+    QStringList names;
+    std::vector<rec::User> users;
+    for (const auto& user : rec::Accounts(database_).list()) {
+        if (user.id != coordinator_.id) {
+            users.push_back(user);
+            names << QStringLiteral("%1 (%2)").arg(
+                QString::fromStdString(user.name),
+                QString::fromStdString(std::string(rec::toString(user.role))));
+        }
+    }
+    if (users.empty())
+        return;
+    bool ok = false;
+    const QString chosen = QInputDialog::getItem(this, tr("Deactivate account"),
+                                                 tr("The account can no longer log in; what it "
+                                                    "recorded stays."),
+                                                 names, 0, false, &ok);
+    if (ok) {
+        guard([&] {
+            rec::Accounts(database_).deactivate(
+                coordinator_, users[static_cast<std::size_t>(names.indexOf(chosen))].id);
+        });
+        refreshProgress();
+    }
 }
 
 void StudyCoordinatorWindow::assignDialog() {

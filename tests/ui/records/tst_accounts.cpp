@@ -50,13 +50,35 @@ class TestAccounts : public QObject {
         QCOMPARE(accounts.authenticate("Dr Reader", "new-password").id, reader.id);
         QCOMPARE(int(accounts.list().size()), 2);
 
+        // A deactivated account cannot log in; only coordinators deactivate, never themselves.
+        const User other = accounts.create(boss, "leaving", Role::Reader, 2, "leaving-pw");
+        QVERIFY_THROWS_EXCEPTION(AccessDenied, accounts.deactivate(reader, other.id));
+        QVERIFY_THROWS_EXCEPTION(std::invalid_argument, accounts.deactivate(boss, boss.id));
+        accounts.deactivate(boss, other.id);
+        QVERIFY_THROWS_EXCEPTION(AccessDenied, accounts.authenticate("leaving", "leaving-pw"));
+        QCOMPARE(int(accounts.list().size()), 2);
+
         // Everything above is in the audit log, failures included.
         QStringList actions;
         for (const auto& entry : readAuditLog(db))
             actions << QString::fromStdString(entry.action);
-        QCOMPARE(actions.count("create account"), 2);
-        QCOMPARE(actions.count("login failed"), 3);
+        QCOMPARE(actions.count("create account"), 3);
+        QCOMPARE(actions.count("login failed"), 4);
         QVERIFY(actions.contains("change password"));
+        QVERIFY(actions.contains("deactivate account"));
+
+        // The export: a coordinator's, every entry, fields with commas quoted.
+        audit(db, boss, "note", "a, \"quoted\" detail");
+        const auto file = dir_.filePath("audit.csv").toStdString();
+        QVERIFY_THROWS_EXCEPTION(AccessDenied, exportAuditLogCsv(db, reader, file));
+        exportAuditLogCsv(db, boss, file);
+        QFile csv(QString::fromStdString(file));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QStringList lines = QString::fromUtf8(csv.readAll()).split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.front(), QString("id,at,user_id,user_name,action,detail"));
+        QCOMPARE(lines.size(),
+                 1 + int(readAuditLog(db).size()) - 1);  // the export's own entry follows it
+        QVERIFY(lines.last().endsWith(",Coord,note,\"a, \"\"quoted\"\" detail\""));
     }
 };
 

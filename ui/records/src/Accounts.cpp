@@ -2,6 +2,8 @@
 
 #include <sodium.h>
 
+#include "AtomicFile.h"
+
 namespace dermreader::records {
 
 namespace {
@@ -148,6 +150,19 @@ void Accounts::changePassword(const User& user, const std::string& oldPassword,
     });
 }
 
+void Accounts::deactivate(const User& coordinator, std::int64_t userId) {
+    requireRole(coordinator, {Role::Coordinator}, "deactivate accounts");
+    if (userId == coordinator.id)
+        throw std::invalid_argument("a coordinator cannot deactivate their own account");
+    const auto user = find(userId);
+    if (!user)
+        throw std::invalid_argument("there is no user " + std::to_string(userId));
+    database_.transaction([&] {
+        database_.prepare("UPDATE users SET active = 0 WHERE id = ?1").bind(1, userId).run();
+        audit(database_, coordinator, "deactivate account", user->name);
+    });
+}
+
 std::vector<User> Accounts::list() const {
     Statement statement = database_.prepare(
         "SELECT id, name, role, experience_years FROM users WHERE active = 1 ORDER BY name");
@@ -177,6 +192,32 @@ void audit(Database& database, const std::optional<User>& user, std::string_view
         .bind(4, action)
         .bind(5, detail)
         .run();
+}
+
+namespace {
+
+std::string csvField(const std::string& text) {
+    if (text.find_first_of(",\"\n\r") == std::string::npos)
+        return text;
+    std::string quoted = "\"";
+    for (char c : text)
+        quoted += c == '"' ? std::string("\"\"") : std::string(1, c);
+    return quoted + "\"";
+}
+
+}  // namespace
+
+void exportAuditLogCsv(Database& database, const User& coordinator,
+                       const std::filesystem::path& file) {
+    requireRole(coordinator, {Role::Coordinator}, "export the audit log");
+    std::string text = "id,at,user_id,user_name,action,detail\n";
+    for (const auto& e : readAuditLog(database)) {
+        text += std::to_string(e.id) + "," + e.at + "," +
+                (e.userId ? std::to_string(*e.userId) : std::string()) + "," +
+                csvField(e.userName) + "," + csvField(e.action) + "," + csvField(e.detail) + "\n";
+    }
+    detail::writeFileAtomically(file, text);
+    audit(database, coordinator, "export audit log", file.string());
 }
 
 std::vector<AuditEntry> readAuditLog(const Database& database, std::int64_t afterId) {

@@ -1,5 +1,7 @@
 #include "dermreader/records/ReaderStudy.h"
 
+#include "AtomicFile.h"
+
 #include <algorithm>
 #include <cmath>
 #include <fstream>
@@ -96,21 +98,6 @@ std::vector<StudyCase> loadCases(const Database& database, std::int64_t study) {
                          statement.integer(5) != 0, statement.optionalReal(6)});
     }
     return cases;
-}
-
-// Writes through a temporary file, so an export is complete or absent, never half-written.
-void writeAtomically(const fs::path& file, const std::string& content) {
-    const fs::path partial = file.string() + ".partial";
-    {
-        std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-        out << content;
-        if (!out.flush())
-            throw std::runtime_error("cannot write '" + partial.string() + "'");
-    }
-    std::error_code error;
-    fs::rename(partial, file, error);
-    if (error)
-        throw std::runtime_error("cannot write '" + file.string() + "': " + error.message());
 }
 
 struct DecisionRow {
@@ -693,7 +680,7 @@ void exportDecisionsCsv(Database& database, const User& coordinator, std::int64_
             << (d.answer.confidence ? std::to_string(*d.answer.confidence) : "") << ','
             << number(d.seconds) << ',' << d.decidedAt << '\n';
     }
-    writeAtomically(file, out.str());
+    detail::writeFileAtomically(file, out.str());
     audit(database, coordinator, "export decisions", "study " + std::to_string(study));
 }
 
@@ -741,7 +728,7 @@ void exportImrmc(Database& database, const User& coordinator, std::int64_t study
         for (const auto& c : cases)
             out << "CNN," << c.position << ",UNAIDED," << number(*c.cnnScore) << "\n";
     }
-    writeAtomically(file, out.str());
+    detail::writeFileAtomically(file, out.str());
     audit(database, coordinator, "export iMRMC", "study " + std::to_string(study));
 }
 

@@ -72,6 +72,7 @@ class StudyCoordinatorWindow : public QWidget {
     void newStudyDialog();
     void newAccountDialog();
     void assignDialog();
+    void deactivateDialog();
     bool guard(const std::function<void()>& action);
 
     records::Database database_;

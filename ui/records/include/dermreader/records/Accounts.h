@@ -4,6 +4,7 @@
 // records is appended to the audit log, which the schema makes append-only.
 
 #include <cstdint>
+#include <filesystem>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -49,7 +50,9 @@ class Accounts {
     User authenticate(const std::string& name, const std::string& password);
     void changePassword(const User& user, const std::string& oldPassword,
                         const std::string& newPassword);
-    std::vector<User> list() const;
+    // Coordinator only, not oneself: the account can no longer log in; what it recorded stays.
+    void deactivate(const User& coordinator, std::int64_t userId);
+    std::vector<User> list() const;  // active accounts
     std::optional<User> find(std::int64_t id) const;
 
   private:
@@ -74,5 +77,8 @@ struct AuditEntry {
 void audit(Database& database, const std::optional<User>& user, std::string_view action,
            std::string_view detail = {});
 std::vector<AuditEntry> readAuditLog(const Database& database, std::int64_t afterId = 0);
+// Coordinator only: the whole log as CSV (written whole or not at all); the export is audited.
+void exportAuditLogCsv(Database& database, const User& coordinator,
+                       const std::filesystem::path& file);
 
 }  // namespace dermreader::records
