@@ -335,6 +335,25 @@ class TestWorkstation : public QObject {
         QCOMPARE(browser->model()->pathAt(0), path);
     }
 
+    void aBadDatabaseLeavesFolderBrowsing() {
+        // The database path is a JPEG: the library is off with a message naming the file, and
+        // the folder is still browsed and analysed.
+        const QString notADatabase = images_ + "/" + QDir(images_).entryList({"ISIC*.jpg"}).first();
+        window_ = std::make_unique<MainWindow>(*service_, notADatabase);
+        window_->show();
+        QVERIFY(!window_->browser()->hasLibrary());
+        QVERIFY2(window_->browser()->libraryError().contains(QFileInfo(notADatabase).fileName()),
+                 qPrintable(window_->browser()->libraryError()));
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(window_->browser()->rowCount(), 6);
+        window_->browser()->setSearchText("zz_");  // name filter without a library
+        QCOMPARE(window_->browser()->rowCount(), 1);
+        // The file itself is untouched.
+        QVERIFY(!QImage(notADatabase).isNull());
+    }
+
     void worksWithoutAModel() {
         window_.reset();
         service_ = std::make_unique<PredictionService>(taxonomy());
