@@ -215,6 +215,68 @@ class TestReaderStudyUi : public QObject {
         QVERIFY(view.summaryText().contains("AI-assisted (1 readers)"));
     }
 
+    void assistedReadShowsTheStudyModelsSaliency() {
+        const fs::path database = newDatabase();
+        const fs::path folder = writeImages(1, 1);
+        rec::User coordinator, reader;
+        {
+            rec::Database db = rec::openWorkstationDatabase(database);
+            rec::Accounts accounts(db);
+            coordinator =
+                accounts.create(std::nullopt, "coord", rec::Role::Coordinator, 9, "coord-pass");
+            reader = accounts.create(coordinator, "reader", rec::Role::Reader, 6, "reader-pass");
+            const auto dataset = dermreader::training::importDataset(
+                folder / "labels.csv", dermreader::training::DatasetFormat::GenericCsv, taxonomy());
+            rec::ImageLibrary(db).addDataset(dataset, taxonomy());
+        }
+        PredictionService service(taxonomy());
+        QString error;
+        QVERIFY2(service.loadModel(bundle_, {}, &error), qPrintable(error));
+        StudyCoordinatorWindow coordination(QString::fromStdString(database.string()), coordinator,
+                                            service);
+        rec::StudySpec spec;
+        spec.name = "assisted with saliency";
+        spec.malignantCases = 1;
+        spec.benignCases = 1;
+        spec.aiAssisted = true;
+        const auto study = coordination.createStudy(spec, "labels");
+        QVERIFY(coordination.scoreCases(study));
+        coordination.openStudy(study);
+        coordination.assignReader(study, reader.id);
+
+        auto open = [&] {
+            auto db = std::make_shared<rec::Database>(rec::openWorkstationDatabase(database));
+            auto session = std::make_unique<rec::ReaderSession>(*db, reader, study);
+            return std::make_unique<ReadingWindow>(db, std::move(session), &service);
+        };
+        auto window = open();
+        window->show();
+        window->decide(true);
+        QVERIFY(window->aiShown());
+        QTRY_VERIFY_WITH_TIMEOUT(window->viewer()->hasOverlay(), 30000);  // the study's model
+        window.reset();
+
+        // Another model in the workstation: its saliency would explain another answer.
+        eng::ModelManifest other;
+        other.name = "another model";
+        for (const char* node : {"nevus", "melanoma"})
+            other.classes.push_back({node, false, 0});
+        other.taxonomyVersion = taxonomy().version();
+        other.taxonomyDigest = taxonomy().digest();
+        const QString otherBundle = dir_.filePath("other-model");
+        eng::createInitialBundle(otherBundle.toStdString(), other, 11);
+        QVERIFY(service.loadModel(otherBundle, {}, &error));
+        window = open();
+        window->show();
+        QVERIFY(window->aiShown());  // the assisted read of the first case, resumed
+        bool explained = false;
+        for (auto* label : window->findChildren<QLabel*>())
+            explained = explained || label->text().contains("not the study's");
+        QVERIFY(explained);
+        QTest::qWait(500);
+        QVERIFY(!window->viewer()->hasOverlay());
+    }
+
     void resultsViewDrawsTheComparison() {
         // A synthetic study: 30 melanomas and 30 nevi, 8 readers of varied skill.
         const fs::path database = newDatabase();

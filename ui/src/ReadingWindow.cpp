@@ -171,10 +171,19 @@ void ReadingWindow::showAi(bool on) {
     if (current_->unaided)
         text += tr("   ·   your first answer: %1")
                     .arg(current_->unaided->biopsy ? tr("biopsy/treat") : tr("reassure"));
-    aiLabel_->setText(text);
-    if (service_ && service_->hasModel())
+    // The saliency must come from the model that gave the study's probabilities (the study
+    // records it as "name|key"); another workstation model would explain another answer.
+    const std::string& studyModel = session_->study().model;
+    const bool sameModel =
+        service_ && service_->hasModel() && !studyModel.empty() &&
+        QString::fromStdString(studyModel).section('|', 1, -1) == service_->modelKey();
+    if (sameModel) {
         service_->analyse(QString::fromStdString(current_->path.string()), true,
                           engine::SaliencyMethod::Gradient);
+    } else if (service_) {
+        text += tr("   ·   no saliency map: the workstation's model is not the study's");
+    }
+    aiLabel_->setText(text);
 }
 
 void ReadingWindow::setMalignancyAnswer(bool malignant) {
