@@ -686,15 +686,19 @@ void AdminWindow::showEmbeddingMap(const EmbeddingMap& map) {
             series->setMarkerSize(8);
             series->setColor(kColours[(byLabel.size() - 1) % std::size(kColours)]);
             attach(embeddingChart_, series);
-            // A click on a point opens its image.
-            connect(series, &QScatterSeries::clicked, this, [this, series](const QPointF& at) {
+            // A click on a point opens its image (the nearest point of the map).
+            connect(series, &QScatterSeries::clicked, this, [this](const QPointF& at) {
+                const EmbeddingMap::Point* nearest = nullptr;
+                double best = std::numeric_limits<double>::infinity();
                 for (const auto& point : mapPoints_) {
-                    if (std::abs(point.x - at.x()) < 1e-9 && std::abs(point.y - at.y()) < 1e-9) {
-                        Q_EMIT imageRequested(point.path);
-                        return;
+                    const double d = std::hypot(point.x - at.x(), point.y - at.y());
+                    if (d < best) {
+                        best = d;
+                        nearest = &point;
                     }
                 }
-                Q_UNUSED(series);
+                if (nearest)
+                    Q_EMIT imageRequested(nearest->path);
             });
         }
         series->append(p.x, p.y);
