@@ -161,6 +161,7 @@ class TestAdminPanel : public QObject {
             QVERIFY2(actions.contains(action), action);
     }
 
+    // Uses the model the previous test function trained (Qt Test runs them in order).
     void compareAndMap() {
         rec::Database db = rec::openWorkstationDatabase(database_.toStdString());
         const auto models = rec::ModelRegistry(db, taxonomy()).list();
