@@ -2,6 +2,14 @@
 
 namespace dermreader::engine {
 
+ImageModality parseModality(std::string_view text) {
+    if (text == "clinical")
+        return ImageModality::Clinical;
+    if (text == "dermoscopic")
+        return ImageModality::Dermoscopic;
+    return ImageModality::Unknown;
+}
+
 std::string toString(ImageModality modality) {
     switch (modality) {
         case ImageModality::Clinical:

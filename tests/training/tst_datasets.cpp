@@ -67,7 +67,7 @@ class TestDatasets : public QObject {
         QCOMPARE(d.images[0].group, d.images[1].group);
         QCOMPARE(d.images[0].biopsyProven, std::optional(true));
         QCOMPARE(d.images[2].biopsyProven, std::optional(false));
-        QCOMPARE(toString(d.images[2].modality), std::string_view("dermoscopic"));
+        QCOMPARE(toString(d.images[2].modality), std::string("dermoscopic"));
         QCOMPARE(d.images[2].path, root / "images" / "ISIC_3.jpg");
         const auto counts = d.countsPerNode(taxonomy());
         QCOMPARE(counts[taxonomy().indexOf("benign_keratosis_like")], std::int64_t(2));
@@ -111,7 +111,7 @@ class TestDatasets : public QObject {
         QCOMPARE(d.images[0].group, std::string("PAT_1"));
         QCOMPARE(d.images[1].group, std::string("PAT_1"));
         QCOMPARE(nodeOf(d.images[0]), std::string("basal_cell_carcinoma"));
-        QCOMPARE(toString(d.images[0].modality), std::string_view("clinical"));
+        QCOMPARE(toString(d.images[0].modality), std::string("clinical"));
         QCOMPARE(d.images[1].biopsyProven, std::optional(false));
     }
 
@@ -141,7 +141,7 @@ class TestDatasets : public QObject {
         QCOMPARE(d.images[0].group, std::string("p1"));
         QCOMPARE(d.images[1].group, std::string("img/2.jpg"));
         QCOMPARE(d.images[0].biopsyProven, std::optional(true));
-        QCOMPARE(toString(d.images[1].modality), std::string_view("dermoscopic"));
+        QCOMPARE(toString(d.images[1].modality), std::string("dermoscopic"));
     }
 
     void reportsEveryProblemAtOnce() {

@@ -495,17 +495,6 @@ std::optional<DatasetFormat> parseDatasetFormat(std::string_view name) {
     return std::nullopt;
 }
 
-std::string_view toString(Modality modality) {
-    switch (modality) {
-        case Modality::Clinical:
-            return "clinical";
-        case Modality::Dermoscopic:
-            return "dermoscopic";
-        default:
-            return "unknown";
-    }
-}
-
 std::vector<std::int64_t> Dataset::countsPerNode(const taxonomy::Taxonomy& taxonomy) const {
     std::vector<std::int64_t> counts(taxonomy.size(), 0);
     for (const auto& image : images) {

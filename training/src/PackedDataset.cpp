@@ -96,9 +96,7 @@ PackedDataset PackedDataset::open(const fs::path& path) {
             entry.source = e.value("source", "");
             entry.validation = e.value("validation", false);
             const std::string modality = e.value("modality", "unknown");
-            entry.modality = modality == "clinical"      ? Modality::Clinical
-                             : modality == "dermoscopic" ? Modality::Dermoscopic
-                                                         : Modality::Unknown;
+            entry.modality = engine::parseModality(modality);
             if (e.contains("biopsy_proven") && e["biopsy_proven"].is_boolean())
                 entry.biopsyProven = e["biopsy_proven"].get<bool>();
             entry.width = e.at("w").get<int>();
@@ -178,7 +176,7 @@ void writePackedDataset(const std::vector<LabelledImage>& images,
                       {"label", source.label},
                       {"group", source.group},
                       {"source", source.path.string()},
-                      {"modality", std::string(toString(source.modality))},
+                      {"modality", engine::toString(source.modality)},
                       {"w", image.width},
                       {"h", image.height},
                       {"offset", offset}};

@@ -190,7 +190,7 @@ rec::LibraryFilter LibraryBrowser::currentFilter() const {
         filter.collection = collection_.toStdString();
     const QString modality = modalityBox_->currentData().toString();
     if (!modality.isEmpty())
-        filter.modality = rec::parseModality(modality.toStdString());
+        filter.modality = engine::parseModality(modality.toStdString());
     filter.diagnosis =
         static_cast<rec::LibraryFilter::Diagnosis>(diagnosisBox_->currentData().toInt());
     const QString risk = riskBox_->currentData().toString();

@@ -415,12 +415,8 @@ class TestReaderStudy : public QObject {
             std::vector<StudyCandidate> result;
             for (const auto& image :
                  tr::importDataset(source, format, taxonomy(), options).images) {
-                const auto modality =
-                    image.modality == tr::Modality::Dermoscopic ? eng::ImageModality::Dermoscopic
-                    : image.modality == tr::Modality::Clinical  ? eng::ImageModality::Clinical
-                                                                : eng::ImageModality::Unknown;
                 result.push_back({image.path, image.imageId, taxonomy().node(image.node).id,
-                                  modality, image.biopsyProven, image.group});
+                                  image.modality, image.biopsyProven, image.group});
             }
             return result;
         };

@@ -20,17 +20,6 @@ std::string tag(const std::map<std::string, std::string>& tags, const char* key)
     return it == tags.end() ? std::string() : it->second;
 }
 
-engine::ImageModality fromDatasetModality(training::Modality modality) {
-    switch (modality) {
-        case training::Modality::Clinical:
-            return engine::ImageModality::Clinical;
-        case training::Modality::Dermoscopic:
-            return engine::ImageModality::Dermoscopic;
-        default:
-            return engine::ImageModality::Unknown;
-    }
-}
-
 // SQL LIKE pattern matching `text` anywhere, with the wildcards in it escaped.
 std::string containsPattern(const std::string& text) {
     std::string pattern = "%";
@@ -82,14 +71,6 @@ std::string hashFile(const fs::path& path) {
     return hex;
 }
 
-engine::ImageModality parseModality(std::string_view text) {
-    if (text == "clinical")
-        return engine::ImageModality::Clinical;
-    if (text == "dermoscopic")
-        return engine::ImageModality::Dermoscopic;
-    return engine::ImageModality::Unknown;
-}
-
 AddReport ImageLibrary::addFolder(const fs::path& folder, const AddProgress& progress) {
     std::error_code error;
     if (!fs::is_directory(folder, error))
@@ -122,7 +103,7 @@ AddReport ImageLibrary::addDataset(const training::Dataset& dataset,
     entries.reserve(dataset.images.size());
     for (const training::LabelledImage& image : dataset.images) {
         Entry entry(fs::absolute(image.path).lexically_normal(), dataset.name);
-        entry.modality = fromDatasetModality(image.modality);
+        entry.modality = image.modality;
         if (image.node != taxonomy::kNoNode)
             entry.diagnosisNode = taxonomy.node(image.node).id;
         entry.diagnosisLabel = image.label;
@@ -259,7 +240,7 @@ LibraryImage readImage(const Statement& row) {
     image.format = row.text(3);
     image.width = static_cast<int>(row.integer(4));
     image.height = static_cast<int>(row.integer(5));
-    image.modality = parseModality(row.text(6));
+    image.modality = engine::parseModality(row.text(6));
     image.diagnosisNode = row.optionalText(7);
     image.diagnosisLabel = row.text(8);
     if (auto proven = row.optionalInteger(9))

@@ -63,12 +63,7 @@ StudyInfo readStudy(const Statement& row) {
     info.spec.malignantCases = static_cast<int>(row.integer(3));
     info.spec.benignCases = static_cast<int>(row.integer(4));
     info.spec.biopsyProvenOnly = row.integer(5) != 0;
-    info.spec.modality = [&]() -> engine::ImageModality {
-        const std::string m = row.text(6);
-        return m == "dermoscopic" ? engine::ImageModality::Dermoscopic
-               : m == "clinical"  ? engine::ImageModality::Clinical
-                                  : engine::ImageModality::Unknown;
-    }();
+    info.spec.modality = engine::parseModality(row.text(6));
     info.spec.seed = static_cast<std::uint64_t>(row.integer(7));
     info.spec.askMalignancy = row.integer(8) != 0;
     info.spec.askConfidence = row.integer(9) != 0;

@@ -7,12 +7,15 @@
 #include <map>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace dermreader::engine {
 
 enum class ImageModality { Unknown, Clinical, Dermoscopic };
-std::string toString(ImageModality modality);
+std::string toString(ImageModality modality);  // "unknown", "clinical", "dermoscopic"
+// The inverse of toString(); anything else is Unknown.
+ImageModality parseModality(std::string_view text);
 
 struct RgbImage {
     int width = 0;

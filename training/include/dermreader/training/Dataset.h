@@ -11,16 +11,17 @@
 #include <string_view>
 #include <vector>
 
+#include "dermreader/engine/Image.h"
 #include "dermreader/taxonomy/Taxonomy.h"
 
 namespace dermreader::training {
 
 enum class DatasetFormat { FolderPerClass, Ham10000, Isic2017, PadUfes20, GenericCsv };
-enum class Modality { Unknown, Clinical, Dermoscopic };
+// The engine's: a dataset's modality is the images' (engine::toString/parseModality).
+using Modality = engine::ImageModality;
 
 std::string_view toString(DatasetFormat format);
 std::optional<DatasetFormat> parseDatasetFormat(std::string_view name);
-std::string_view toString(Modality modality);
 
 struct LabelledImage {
     std::filesystem::path path;

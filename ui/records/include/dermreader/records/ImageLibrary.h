@@ -99,6 +99,4 @@ class ImageLibrary {
 // SHA-256 of a file's bytes as lower-case hex; throws std::runtime_error naming the file.
 std::string hashFile(const std::filesystem::path& path);
 
-engine::ImageModality parseModality(std::string_view text);
-
 }  // namespace dermreader::records
