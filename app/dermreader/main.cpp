@@ -5,7 +5,6 @@
 #include <QCommandLineParser>
 #include <QDir>
 #include <QFileInfo>
-#include <QSettings>
 #include <QStandardPaths>
 #include <QTimer>
 
@@ -16,6 +15,7 @@
 #include "dermreader/ui/LibraryBrowser.h"
 #include "dermreader/ui/MainWindow.h"
 #include "dermreader/ui/PredictionService.h"
+#include "dermreader/ui/SettingsDialog.h"
 
 namespace {
 
@@ -104,21 +104,19 @@ int main(int argc, char** argv) {
     QString bundle = parser.value("model");
     if (bundle.isEmpty())
         bundle = activeRegisteredModel(database);
+    // The command line wins over the saved settings (File > Settings).
+    dermreader::ui::WorkstationSettings saved = dermreader::ui::WorkstationSettings::load();
+    if (parser.isSet("device"))
+        saved.device = parser.value("device");
+    if (parser.isSet("tta"))
+        saved.testTimeAugmentation = true;
     if (bundle.isEmpty())
-        bundle = QSettings().value("model/bundle").toString();
+        bundle = saved.modelBundle;
     if (bundle.isEmpty()) {
         if (auto found = eng::defaultModelBundle())
             bundle = QString::fromStdString(found->string());
     }
-    eng::PredictorOptions options;
-    // The command line wins over the saved settings (File > Settings).
-    const QString device = parser.isSet("device")
-                               ? parser.value("device")
-                               : QSettings().value("model/device", "auto").toString();
-    options.device =
-        eng::parseDevicePreference(device.toStdString()).value_or(eng::DevicePreference::Auto);
-    options.testTimeAugmentation =
-        parser.isSet("tta") || QSettings().value("model/tta", false).toBool();
+    const eng::PredictorOptions options = saved.predictorOptions();
     QString error =
         bundle.isEmpty() ? QObject::tr("no model bundle found (give --model)") : QString();
     if (!bundle.isEmpty())

@@ -78,12 +78,10 @@ ModelComparison compareModels(const QString& bundleA, const QString& bundleB,
             const engine::Prediction pa = a.predict(pixels), pb = b.predict(pixels);
             Scores& scores = inMelanocytic ? melanocytic : epidermal;
             const bool malignant = inMelanocytic ? *inMelanocytic : *inEpidermal;
-            const double sa = (inMelanocytic ? pa.melanocyticMalignant : pa.epidermalMalignant)
-                                  .value_or(pa.malignant);
-            const double sb = (inMelanocytic ? pb.melanocyticMalignant : pb.epidermalMalignant)
-                                  .value_or(pb.malignant);
-            (malignant ? scores.posA : scores.negA).push_back(sa);
-            (malignant ? scores.posB : scores.negB).push_back(sb);
+            const auto task =
+                inMelanocytic ? records::StudyTask::Melanocytic : records::StudyTask::Epidermal;
+            (malignant ? scores.posA : scores.negA).push_back(records::cnnScore(task, pa));
+            (malignant ? scores.posB : scores.negB).push_back(records::cnnScore(task, pb));
             ++result.images;
         } catch (const std::exception&) {
             ++result.skipped;

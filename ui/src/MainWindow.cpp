@@ -108,13 +108,12 @@ MainWindow::MainWindow(PredictionService& service, const QString& databasePath, 
     overlayToggle_->setChecked(settings.value("overlay/visible", false).toBool());
     methodBox_->setCurrentIndex(settings.value("overlay/method", 0).toInt());
     colourBox_->setCurrentIndex(settings.value("overlay/colours", 0).toInt());
-    panel_->setThresholds(settings.value("thresholds/review", 0.2).toDouble(),
-                          settings.value("thresholds/biopsy", 0.5).toDouble());
+    const WorkstationSettings workstation = WorkstationSettings::load();
+    panel_->setThresholds(workstation.reviewThreshold, workstation.biopsyThreshold);
     viewer_->setOverlayOpacity(opacity_->value() / 100.0);
     viewer_->setOverlayVisible(overlayToggle_->isChecked());
 
-    browser_->setThresholds(settings.value("thresholds/review", 0.2).toDouble(),
-                            settings.value("thresholds/biopsy", 0.5).toDouble());
+    browser_->setThresholds(workstation.reviewThreshold, workstation.biopsyThreshold);
     browser_->setRiskModel(service_.modelKey());
     connect(browser_, &LibraryBrowser::currentPathChanged, this, &MainWindow::onCurrentChanged);
     connect(browser_, &LibraryBrowser::message, this,
@@ -328,10 +327,7 @@ void MainWindow::openAdminPanel() {
 
 bool MainWindow::useModel(const QString& bundle) {
     const WorkstationSettings settings = WorkstationSettings::load();
-    eng::PredictorOptions options;
-    options.device = eng::parseDevicePreference(settings.device.toStdString())
-                         .value_or(eng::DevicePreference::Auto);
-    options.testTimeAugmentation = settings.testTimeAugmentation;
+    const eng::PredictorOptions options = settings.predictorOptions();
     QString error;
     if (!service_.loadModel(bundle, options, &error)) {
         QMessageBox::warning(this, tr("Model not loaded"), error);
@@ -375,10 +371,7 @@ void MainWindow::applySettings(const WorkstationSettings& settings) {
         if (auto found = eng::defaultModelBundle())
             bundle = QString::fromStdString(found->string());
     }
-    eng::PredictorOptions options;
-    options.device = eng::parseDevicePreference(settings.device.toStdString())
-                         .value_or(eng::DevicePreference::Auto);
-    options.testTimeAugmentation = settings.testTimeAugmentation;
+    const eng::PredictorOptions options = settings.predictorOptions();
     QString error;
     if (bundle.isEmpty()) {
         error = tr("no model bundle found");

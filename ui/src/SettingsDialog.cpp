@@ -33,6 +33,14 @@ void WorkstationSettings::save() const {
     s.setValue("thresholds/biopsy", biopsyThreshold);
 }
 
+engine::PredictorOptions WorkstationSettings::predictorOptions() const {
+    engine::PredictorOptions options;
+    options.device = engine::parseDevicePreference(device.toStdString())
+                         .value_or(engine::DevicePreference::Auto);
+    options.testTimeAugmentation = testTimeAugmentation;
+    return options;
+}
+
 SettingsDialog::SettingsDialog(const WorkstationSettings& current, QWidget* parent)
     : QDialog(parent) {
     setWindowTitle(tr("Settings"));

@@ -259,10 +259,7 @@ bool StudyCoordinatorWindow::scoreCases(std::int64_t study) {
             return false;
         // One image at a time on a worker thread, so the window keeps painting.
         auto future = QtConcurrent::run([&predictor, &c = cases[i], task]() -> double {
-            const engine::Prediction p = predictor->predict(engine::loadImage(c.path).image);
-            const auto restricted =
-                task == rec::StudyTask::Epidermal ? p.epidermalMalignant : p.melanocyticMalignant;
-            return restricted.value_or(p.malignant);
+            return rec::cnnScore(task, predictor->predict(engine::loadImage(c.path).image));
         });
         while (!future.isFinished())
             QApplication::processEvents(QEventLoop::AllEvents, 50);

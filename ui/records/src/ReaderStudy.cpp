@@ -208,6 +208,12 @@ std::string_view toString(StudyState state) {
     }
 }
 
+double cnnScore(StudyTask task, const engine::Prediction& prediction) {
+    const auto restricted = task == StudyTask::Epidermal ? prediction.epidermalMalignant
+                                                         : prediction.melanocyticMalignant;
+    return restricted.value_or(prediction.malignant);
+}
+
 std::string_view toString(Phase phase) {
     return phase == Phase::Aided ? "aided" : "unaided";
 }

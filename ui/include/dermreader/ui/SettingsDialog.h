@@ -4,6 +4,8 @@
 
 #include <QDialog>
 
+#include "dermreader/engine/Predictor.h"
+
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
@@ -19,6 +21,8 @@ struct WorkstationSettings {
 
     static WorkstationSettings load();
     void save() const;
+    // Device and test-time augmentation as the predictor takes them.
+    engine::PredictorOptions predictorOptions() const;
 };
 
 class SettingsDialog : public QDialog {

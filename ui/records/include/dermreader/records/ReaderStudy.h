@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dermreader/engine/Image.h"
+#include "dermreader/engine/Predictor.h"
 #include "dermreader/records/Accounts.h"
 #include "dermreader/records/Database.h"
 #include "dermreader/taxonomy/Taxonomy.h"
@@ -31,6 +32,10 @@ std::string describe(StudyTask task);
 // diagnosis is not part of the task (e.g. an actinic keratosis in the epidermal task).
 std::optional<bool> taskTruth(StudyTask task, const taxonomy::Taxonomy& taxonomy,
                               taxonomy::NodeIndex node);
+
+// The CNN's score for a task: P(malignant | lineage) per the paper's binary tasks, or
+// P(malignant) when the model has no class of that lineage.
+double cnnScore(StudyTask task, const engine::Prediction& prediction);
 
 enum class StudyState { Draft, Open, Closed };
 std::string_view toString(StudyState state);
