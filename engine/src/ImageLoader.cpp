@@ -147,6 +147,21 @@ bool hasImageExtension(const fs::path& path) {
     return kExtensions.count(extension) > 0;
 }
 
+std::vector<fs::path> listImageFiles(const fs::path& folder) {
+    std::vector<fs::path> files;
+    std::error_code error;
+    for (fs::recursive_directory_iterator
+             it(folder, fs::directory_options::skip_permission_denied, error),
+         end;
+         !error && it != end; it.increment(error)) {
+        if (it->is_regular_file(error) && hasImageExtension(it->path()))
+            files.push_back(fs::absolute(it->path()).lexically_normal());
+    }
+    std::sort(files.begin(), files.end(),
+              [](const fs::path& a, const fs::path& b) { return a.native() < b.native(); });
+    return files;
+}
+
 LoadedImage loadImage(const fs::path& path, const ImageLoadOptions& options) {
     std::error_code ec;
     const auto status = fs::status(path, ec);

@@ -1,6 +1,5 @@
 #include "dermreader/ui/LibraryModel.h"
 
-#include <QDirIterator>
 #include <QFileInfo>
 #include <QFutureWatcher>
 #include <QPixmap>
@@ -19,13 +18,8 @@ LibraryModel::LibraryModel(const taxonomy::Taxonomy& taxonomy, QObject* parent)
 
 QStringList LibraryModel::listImages(const QString& folder) {
     QStringList files;
-    QDirIterator it(folder, QDir::Files, QDirIterator::Subdirectories);
-    while (it.hasNext()) {
-        const QString path = QDir::cleanPath(QFileInfo(it.next()).absoluteFilePath());
-        if (engine::hasImageExtension(path.toStdString()))
-            files << path;
-    }
-    files.sort();  // code-point order, as the library's ORDER BY path
+    for (const auto& file : engine::listImageFiles(folder.toStdString()))
+        files << QString::fromStdString(file.string());
     return files;
 }
 

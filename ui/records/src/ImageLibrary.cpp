@@ -75,22 +75,13 @@ AddReport ImageLibrary::addFolder(const fs::path& folder, const AddProgress& pro
     std::error_code error;
     if (!fs::is_directory(folder, error))
         throw DatabaseError("'" + folder.string() + "' is not a folder");
-    std::vector<Entry> entries;
     fs::path normal = fs::absolute(folder).lexically_normal();
     if (!normal.has_filename())  // "photos/" and "photos" are one collection
         normal = normal.parent_path();
     const std::string collection = normal.string();
-    for (fs::recursive_directory_iterator
-             it(folder, fs::directory_options::skip_permission_denied, error),
-         end;
-         it != end; it.increment(error)) {
-        if (error)
-            break;
-        if (it->is_regular_file(error) && engine::hasImageExtension(it->path()))
-            entries.emplace_back(fs::absolute(it->path()).lexically_normal(), collection);
-    }
-    std::sort(entries.begin(), entries.end(),
-              [](const Entry& a, const Entry& b) { return a.path < b.path; });
+    std::vector<Entry> entries;
+    for (const fs::path& file : engine::listImageFiles(folder))
+        entries.emplace_back(file, collection);
     AddReport report = addEntries(std::move(entries), progress);
     report.collection = collection;
     return report;

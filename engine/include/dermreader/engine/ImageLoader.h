@@ -10,6 +10,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "dermreader/engine/Image.h"
 
@@ -38,5 +39,10 @@ std::optional<ImageHeader> peekImageHeader(const std::filesystem::path& path);
 
 // True for the file extensions the loader reads (.jpg, .png, .dcm, ...; any case).
 bool hasImageExtension(const std::filesystem::path& path);
+
+// The image files (by extension) in `folder` and below, as absolute normalised paths in
+// byte order of their text (the order a database sorts them in). Unreadable subfolders are
+// skipped.
+std::vector<std::filesystem::path> listImageFiles(const std::filesystem::path& folder);
 
 }  // namespace dermreader::engine
