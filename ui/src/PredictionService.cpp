@@ -1,7 +1,7 @@
 #include "dermreader/ui/PredictionService.h"
 
-#include <QCryptographicHash>
-#include <QFile>
+#include "dermreader/records/ImageLibrary.h"
+
 #include <QMetaObject>
 #include <chrono>
 
@@ -141,12 +141,14 @@ void PredictionService::runJob(const Job& job) {
         }
         return;
     }
-    // Results are cached by content; a file that cannot be hashed is simply not cached.
-    QFile file(job.path);
-    QCryptographicHash hash(QCryptographicHash::Sha256);
-    const bool hashed = file.open(QIODevice::ReadOnly) && hash.addData(&file);
-    const ImageResult image{job.path, toQImage(loaded.image), loaded.info,
-                            hashed ? QString::fromLatin1(hash.result().toHex()) : QString()};
+    // Results are cached by content, with the library's hash (the key its risks are recorded
+    // under); a file that cannot be hashed is simply not cached.
+    QString hash;
+    try {
+        hash = QString::fromStdString(records::hashFile(job.path.toStdString()));
+    } catch (const std::exception&) {
+    }
+    const ImageResult image{job.path, toQImage(loaded.image), loaded.info, hash};
     if (stale(job))
         return;
     if (job.predict) {
