@@ -240,8 +240,8 @@ void LibraryBrowser::restoreCurrent(const QString& path) {
         const QModelIndex index = proxy_->mapFromSource(model_->index(sourceRow, 0));
         if (grid_->currentIndex() != index)
             grid_->setCurrentIndex(index);
-    } else if (rowCount() > 0) {
-        selectRow(0);
+    } else if (!path.isEmpty() && rowCount() > 0) {
+        selectRow(0);  // the current image left the view; with none before, select nothing
     }
 }
 

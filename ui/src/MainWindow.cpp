@@ -215,12 +215,6 @@ void MainWindow::openFolder(const QString& folder) {
     browser_->openFolder(folder);
     QSettings().setValue("library/folder", folder);
     setWindowTitle(tr("dermreader — %1").arg(folder));
-    if (browser_->rowCount() > 0 && browser_->currentRow() < 0)
-        selectRow(0);
-    // The browser may keep its current image (already shown from the library) without
-    // announcing a change: analyse it now if it is not what the window shows.
-    if (browser_->currentPath() != currentPath_)
-        onCurrentChanged();
 }
 
 void MainWindow::chooseFolder() {

@@ -1,11 +1,10 @@
 #include "dermreader/ui/PredictionService.h"
 
-#include "dermreader/records/ImageLibrary.h"
-
 #include <QMetaObject>
 #include <chrono>
 
 #include "dermreader/engine/ImageLoader.h"
+#include "dermreader/records/ImageLibrary.h"
 #include "dermreader/ui/QtImage.h"
 
 namespace dermreader::ui {
