@@ -207,10 +207,12 @@ void addTrain(CLI::App& app) {
             }
         }
         if (o->holdoutFold >= 0) {
-            const auto folds = train::assignFolds(trainable, o->folds, o->config.seed);
-            for (std::size_t j = 0; j < trainable.size(); ++j) {
-                (folds[j] == o->holdoutFold ? validationIdx : trainIdx).push_back(trainableIdx[j]);
-            }
+            const train::Split split = train::foldSplit(
+                train::assignFolds(trainable, o->folds, o->config.seed), o->holdoutFold);
+            for (auto j : split.train)
+                trainIdx.push_back(trainableIdx[j]);
+            for (auto j : split.validation)
+                validationIdx.push_back(trainableIdx[j]);
         } else {
             trainIdx = trainableIdx;
         }

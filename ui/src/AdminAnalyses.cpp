@@ -23,14 +23,10 @@ PartitionPreview previewPartition(const tr::Dataset& dataset, const tax::Taxonom
         preview.problems.push_back(QString::fromStdString(problem.where + ": " + problem.message));
     std::vector<std::size_t> train;
     if (holdoutFold >= 0 && folds >= 2 && !dataset.images.empty()) {
-        const auto fold = tr::assignFolds(dataset.images, folds, tr::TrainingConfig{}.seed);
-        for (std::size_t i = 0; i < fold.size(); ++i) {
-            if (fold[i] == holdoutFold) {
-                ++preview.validationImages;
-            } else {
-                train.push_back(i);
-            }
-        }
+        tr::Split split = tr::foldSplit(
+            tr::assignFolds(dataset.images, folds, tr::TrainingConfig{}.seed), holdoutFold);
+        preview.validationImages = static_cast<int>(split.validation.size());
+        train = std::move(split.train);
     } else {
         train.resize(dataset.images.size());
         std::iota(train.begin(), train.end(), 0);
