@@ -8,6 +8,7 @@
 #include <QTemporaryDir>
 #include <fstream>
 
+#include "TestModels.h"
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/engine/Predictor.h"
@@ -67,15 +68,11 @@ class TestDermtool : public QObject {
     void initTestCase() {
         QVERIFY(dir_.isValid());
         root_ = dir_.path().toStdString();
-        ModelManifest m;
-        m.name = "cli test model";
-        for (const char* node :
-             {"nevus", "melanoma", "seborrheic_keratosis", "basal_cell_carcinoma"}) {
-            m.classes.push_back({node, false, 0});
-        }
-        m.taxonomyVersion = tax::Taxonomy::builtin().version();
-        m.taxonomyDigest = tax::Taxonomy::builtin().digest();
-        createInitialBundle(root_ / "model", m, 11);
+        createInitialBundle(
+            root_ / "model",
+            testdata::testManifest("cli test model", {"nevus", "melanoma", "seborrheic_keratosis",
+                                                      "basal_cell_carcinoma"}),
+            11);
         saveImage(gradientImage(200, 150, 0), root_ / "a.jpg");
         saveImage(gradientImage(120, 160, 90), root_ / "b.png");
         std::ofstream(root_ / "broken.jpg") << "\xFF\xD8\xFF garbage";

@@ -3,9 +3,10 @@
 
 #include <QTemporaryDir>
 
-#include "dermreader/engine/TorchInceptionV3.h"
+#include "TestModels.h"
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/engine/Predictor.h"
+#include "dermreader/engine/TorchInceptionV3.h"
 #include "dermreader/engine/TorchStateDict.h"
 
 using namespace dermreader::engine;
@@ -14,14 +15,8 @@ namespace fs = std::filesystem;
 
 namespace {
 
-ModelManifest manifestFor(std::vector<std::string> nodes) {
-    ModelManifest m;
-    m.name = "imported";
-    for (auto& n : nodes)
-        m.classes.push_back({n, false, 0});
-    m.taxonomyVersion = tax::Taxonomy::builtin().version();
-    m.taxonomyDigest = tax::Taxonomy::builtin().digest();
-    return m;
+ModelManifest manifestFor(const std::vector<std::string>& nodes) {
+    return testdata::testManifest("imported", nodes);
 }
 
 // An "ImageNet" checkpoint: random weights in torchvision's layout, 1000 classes.

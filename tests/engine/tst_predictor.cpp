@@ -9,6 +9,7 @@
 #include <functional>
 #include <future>
 
+#include "TestModels.h"
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/engine/Predictor.h"
 #include "dermreader/engine/Safetensors.h"
@@ -24,15 +25,10 @@ const tax::Taxonomy& taxonomy() {
 }
 
 ModelManifest testManifest() {
-    ModelManifest m;
-    m.name = "test model";
-    for (const char* node : {"nevus", "melanoma", "seborrheic_keratosis", "basal_cell_carcinoma",
-                             "dermatofibroma", "psoriasis"}) {
-        m.classes.push_back({node, false, 10});
-    }
-    m.taxonomyVersion = taxonomy().version();
-    m.taxonomyDigest = taxonomy().digest();
-    return m;
+    return testdata::testManifest("test model",
+                                  {"nevus", "melanoma", "seborrheic_keratosis",
+                                   "basal_cell_carcinoma", "dermatofibroma", "psoriasis"},
+                                  10);
 }
 
 // A lesion-like picture: a dark disc off centre on skin-coloured, graded background.

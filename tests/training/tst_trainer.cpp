@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "TestData.h"
+#include "TestModels.h"
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/engine/Safetensors.h"
@@ -147,12 +148,8 @@ class TestTrainer : public QObject {
         QTemporaryDir dir;
         const fs::path root = dir.path().toStdString();
         const auto pack = PackedDataset::open(syntheticPack(root, 8));
-        eng::ModelManifest init;
-        init.name = "init";
-        for (const char* node : {"psoriasis", "vitiligo", "scabies"})
-            init.classes.push_back({node, false, 0});
-        init.taxonomyVersion = taxonomy().version();
-        init.taxonomyDigest = taxonomy().digest();
+        eng::ModelManifest init =
+            testdata::testManifest("init", {"psoriasis", "vitiligo", "scabies"});
         init.mean = {0.4f, 0.4f, 0.4f};
         eng::createInitialBundle(root / "init", init, 77);
         auto config = tinyConfig(1);

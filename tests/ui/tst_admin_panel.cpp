@@ -12,6 +12,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 
+#include "TestModels.h"
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/records/ModelRegistry.h"
@@ -75,14 +76,9 @@ class TestAdminPanel : public QObject {
             accounts.create(std::nullopt, "coord", rec::Role::Coordinator, 9, "coord-pass");
         trainer_ = accounts.create(coordinator, "trainer", rec::Role::Trainer, 4, "trainer-pass");
         reader_ = accounts.create(coordinator, "reader", rec::Role::Reader, 4, "reader-pass");
-        eng::ModelManifest m;
-        m.name = "initial model";
-        for (const char* node : {"nevus", "melanoma"})
-            m.classes.push_back({node, false, 0});
-        m.taxonomyVersion = taxonomy().version();
-        m.taxonomyDigest = taxonomy().digest();
         initial_ = dir_.filePath("initial");
-        eng::createInitialBundle(initial_.toStdString(), m, 3);
+        eng::createInitialBundle(initial_.toStdString(),
+                                 testdata::testManifest("initial model", {"nevus", "melanoma"}), 3);
     }
 
     void readersDoNotGetIn() {

@@ -13,6 +13,7 @@
 #include <QTemporaryDir>
 #include <fstream>
 
+#include "TestModels.h"
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/records/ImageLibrary.h"
@@ -126,15 +127,13 @@ class TestReaderStudyUi : public QObject {
   private Q_SLOTS:
     void initTestCase() {
         QVERIFY(dir_.isValid());
-        eng::ModelManifest m;
-        m.name = "study ui test model";
-        for (const char* node :
-             {"nevus", "melanoma", "seborrheic_keratosis", "basal_cell_carcinoma"})
-            m.classes.push_back({node, false, 0});
-        m.taxonomyVersion = taxonomy().version();
-        m.taxonomyDigest = taxonomy().digest();
         bundle_ = dir_.filePath("model");
-        eng::createInitialBundle(bundle_.toStdString(), m, 5);
+        eng::createInitialBundle(
+            bundle_.toStdString(),
+            testdata::testManifest(
+                "study ui test model",
+                {"nevus", "melanoma", "seborrheic_keratosis", "basal_cell_carcinoma"}),
+            5);
     }
 
     void everyKeyPressIsDurableBeforeTheNextCase() {
@@ -257,14 +256,10 @@ class TestReaderStudyUi : public QObject {
         window.reset();
 
         // Another model in the workstation: its saliency would explain another answer.
-        eng::ModelManifest other;
-        other.name = "another model";
-        for (const char* node : {"nevus", "melanoma"})
-            other.classes.push_back({node, false, 0});
-        other.taxonomyVersion = taxonomy().version();
-        other.taxonomyDigest = taxonomy().digest();
         const QString otherBundle = dir_.filePath("other-model");
-        eng::createInitialBundle(otherBundle.toStdString(), other, 11);
+        eng::createInitialBundle(otherBundle.toStdString(),
+                                 testdata::testManifest("another model", {"nevus", "melanoma"}),
+                                 11);
         QVERIFY(service.loadModel(otherBundle, {}, &error));
         window = open();
         window->show();

@@ -13,6 +13,7 @@
 #include <QTreeView>
 
 #include "DicomFixtures.h"
+#include "TestModels.h"
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/ui/AnalysisPanel.h"
@@ -58,16 +59,12 @@ class TestWorkstation : public QObject {
         corrupt.write("\xFF\xD8\xFF not really a jpeg");
         corrupt.close();
 
-        eng::ModelManifest m;
-        m.name = "gui test model";
-        for (const char* node : {"nevus", "melanoma", "seborrheic_keratosis",
-                                 "basal_cell_carcinoma", "dermatofibroma"}) {
-            m.classes.push_back({node, false, 0});
-        }
-        m.taxonomyVersion = taxonomy().version();
-        m.taxonomyDigest = taxonomy().digest();
         bundle_ = dir_.filePath("model");
-        eng::createInitialBundle(bundle_.toStdString(), m, 21);
+        eng::createInitialBundle(
+            bundle_.toStdString(),
+            testdata::testManifest("gui test model", {"nevus", "melanoma", "seborrheic_keratosis",
+                                                      "basal_cell_carcinoma", "dermatofibroma"}),
+            21);
         predictor_ = std::make_unique<eng::Predictor>(bundle_.toStdString(), taxonomy());
     }
 

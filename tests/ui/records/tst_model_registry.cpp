@@ -4,6 +4,7 @@
 
 #include <QTemporaryDir>
 
+#include "TestModels.h"
 #include "dermreader/engine/ModelManifest.h"
 #include "dermreader/records/ModelRegistry.h"
 #include "dermreader/records/Schema.h"
@@ -20,12 +21,9 @@ const dermreader::taxonomy::Taxonomy& taxonomy() {
 
 // A bundle's manifest is all the registry reads.
 fs::path writeBundle(const fs::path& dir, const std::string& name, const std::string& digest) {
-    eng::ModelManifest m;
-    m.name = name;
+    eng::ModelManifest m = testdata::testManifest(name, {"nevus", "melanoma"}, 10);
     m.description = "test model " + name;
     m.created = eng::utcTimestamp();
-    m.classes = {{"nevus", false, 10}, {"melanoma", false, 5}};
-    m.taxonomyVersion = taxonomy().version();
     m.taxonomyDigest = digest;
     m.metricsJson = R"({"melanocytic_auc": 0.8})";
     fs::create_directories(dir / name);
