@@ -8,6 +8,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "dermreader/engine/AtomicFile.h"
+
 namespace dermreader::engine {
 namespace {
 
@@ -213,14 +215,11 @@ void writeManifest(const ModelManifest& m, const fs::path& dir) {
         {"metrics", json::parse(m.metricsJson.empty() ? "{}" : m.metricsJson)},
     };
     fs::create_directories(dir);
-    const fs::path temporary = dir / "manifest.json.partial";
-    {
-        std::ofstream out(temporary, std::ios::binary | std::ios::trunc);
-        out << doc.dump(1) << "\n";
-        if (!out)
-            throw ModelError("cannot write '" + temporary.string() + "'");
+    try {
+        writeFileAtomically(dir / "manifest.json", doc.dump(1) + "\n");
+    } catch (const std::runtime_error& e) {
+        throw ModelError(e.what());
     }
-    fs::rename(temporary, dir / "manifest.json");
 }
 
 }  // namespace dermreader::engine

@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "TfRmsProp.h"
+#include "dermreader/engine/AtomicFile.h"
 #include "dermreader/engine/Safetensors.h"
 #include "dermreader/engine/TorchDevice.h"
 #include "dermreader/engine/TorchImage.h"
@@ -63,14 +64,7 @@ json identityJson(const TrainingConfig& c) {
 }
 
 void writeJsonAtomically(const fs::path& path, const json& doc) {
-    const fs::path temporary = path.string() + ".partial";
-    {
-        std::ofstream out(temporary, std::ios::trunc);
-        out << doc.dump(1) << "\n";
-        if (!out)
-            throw std::runtime_error("cannot write '" + temporary.string() + "'");
-    }
-    fs::rename(temporary, path);
+    eng::writeFileAtomically(path, doc.dump(1) + "\n");
 }
 
 // The score that picks the best epoch: mean AUC of the binary tasks, else mean class accuracy.

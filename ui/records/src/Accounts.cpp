@@ -2,7 +2,7 @@
 
 #include <sodium.h>
 
-#include "AtomicFile.h"
+#include "dermreader/engine/AtomicFile.h"
 
 namespace dermreader::records {
 
@@ -216,7 +216,7 @@ void exportAuditLogCsv(Database& database, const User& coordinator,
                 (e.userId ? std::to_string(*e.userId) : std::string()) + "," +
                 csvField(e.userName) + "," + csvField(e.action) + "," + csvField(e.detail) + "\n";
     }
-    detail::writeFileAtomically(file, text);
+    engine::writeFileAtomically(file, text);
     audit(database, coordinator, "export audit log", file.string());
 }
 

@@ -1,6 +1,6 @@
 #include "dermreader/records/ReaderStudy.h"
 
-#include "AtomicFile.h"
+#include "dermreader/engine/AtomicFile.h"
 
 #include <algorithm>
 #include <cmath>
@@ -681,7 +681,7 @@ void exportDecisionsCsv(Database& database, const User& coordinator, std::int64_
             << (d.answer.confidence ? std::to_string(*d.answer.confidence) : "") << ','
             << number(d.seconds) << ',' << d.decidedAt << '\n';
     }
-    detail::writeFileAtomically(file, out.str());
+    engine::writeFileAtomically(file, out.str());
     audit(database, coordinator, "export decisions", "study " + std::to_string(study));
 }
 
@@ -729,7 +729,7 @@ void exportImrmc(Database& database, const User& coordinator, std::int64_t study
         for (const auto& c : cases)
             out << "CNN," << c.position << ",UNAIDED," << number(*c.cnnScore) << "\n";
     }
-    detail::writeFileAtomically(file, out.str());
+    engine::writeFileAtomically(file, out.str());
     audit(database, coordinator, "export iMRMC", "study " + std::to_string(study));
 }
 

@@ -1,20 +1,17 @@
-#pragma once
-// Exports are written through a temporary file and renamed, so a file is complete or absent,
-// never half-written (records-internal).
+#include "dermreader/engine/AtomicFile.h"
 
-#include <filesystem>
 #include <fstream>
 #include <stdexcept>
 #include <string>
 #include <system_error>
 
-namespace dermreader::records::detail {
+namespace dermreader::engine {
 
-inline void writeFileAtomically(const std::filesystem::path& file, const std::string& content) {
+void writeFileAtomically(const std::filesystem::path& file, std::string_view content) {
     const std::filesystem::path partial = file.string() + ".partial";
     {
         std::ofstream out(partial, std::ios::binary | std::ios::trunc);
-        out << content;
+        out.write(content.data(), static_cast<std::streamsize>(content.size()));
         if (!out.flush())
             throw std::runtime_error("cannot write '" + partial.string() + "'");
     }
@@ -24,4 +21,4 @@ inline void writeFileAtomically(const std::filesystem::path& file, const std::st
         throw std::runtime_error("cannot write '" + file.string() + "': " + error.message());
 }
 
-}  // namespace dermreader::records::detail
+}  // namespace dermreader::engine
