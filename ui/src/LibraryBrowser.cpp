@@ -83,6 +83,8 @@ LibraryBrowser::LibraryBrowser(const taxonomy::Taxonomy& taxonomy, const QString
     views_->addWidget(list_);
 
     buildFilters();
+    if (hasLibrary())
+        refreshCollections();
     progress_ = new QProgressBar(this);
     progressLabel_ = new QLabel(this);
     cancel_ = new QToolButton(this);
@@ -218,8 +220,12 @@ void LibraryBrowser::refresh() {
         Q_EMIT message(QString::fromStdString(e.what()));
         return;
     }
-    // The collections list follows the library.
-    const QString shown = collection_;
+    collectionBox_->setCurrentIndex(std::max(0, collectionBox_->findData(collection_)));
+    restoreCurrent(current);
+}
+
+void LibraryBrowser::refreshCollections() {
+    // Only imports change the collections, so filtering and searching do not rebuild this.
     collectionBox_->clear();
     collectionBox_->addItem(tr("Whole library (%1 images)").arg(imageLibrary_->size()), QString());
     for (const std::string& name : imageLibrary_->collections()) {
@@ -230,8 +236,7 @@ void LibraryBrowser::refresh() {
                                 collection);
         collectionBox_->setItemData(collectionBox_->count() - 1, collection, Qt::ToolTipRole);
     }
-    collectionBox_->setCurrentIndex(std::max(0, collectionBox_->findData(shown)));
-    restoreCurrent(current);
+    collectionBox_->setCurrentIndex(std::max(0, collectionBox_->findData(collection_)));
 }
 
 void LibraryBrowser::restoreCurrent(const QString& path) {
@@ -352,6 +357,7 @@ void LibraryBrowser::onImportFinished() {
     }
     if (importCollection_.isEmpty() && !collection.isEmpty())
         collection_ = collection;  // a dataset import shows the dataset
+    refreshCollections();
     refresh();
     Q_EMIT importFinished(collection, outcome.report.added + outcome.report.updated,
                           static_cast<int>(outcome.report.problems.size()));

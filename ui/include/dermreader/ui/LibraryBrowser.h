@@ -85,6 +85,7 @@ class LibraryBrowser : public QWidget {
   private:
     void buildFilters();
     void refresh();
+    void refreshCollections();
     records::LibraryFilter currentFilter() const;
     using ImportWork =
         std::function<records::AddReport(records::ImageLibrary&, const records::AddProgress&)>;
