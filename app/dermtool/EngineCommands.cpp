@@ -215,13 +215,18 @@ void addImportWeights(CLI::App& app) {
         std::int64_t maxClassSize = 1000;
         std::vector<std::string> datasets;
         std::string dataRoot;
+        std::string provenance;
     };
     auto o = std::make_shared<Options>();
     cmd->add_option("--from", o->from, "Where the checkpoint comes from")
         ->required()
-        ->check(CLI::IsMember({"torchvision", "timm"}));
-    cmd->add_option("CHECKPOINT", o->checkpoint, "safetensors file with torchvision's tensor names")
+        ->check(CLI::IsMember({"torchvision", "timm", "tfjs"}));
+    cmd->add_option("CHECKPOINT", o->checkpoint,
+                    "safetensors file with torchvision's tensor names, or (tfjs) the folder of a "
+                    "TensorFlow.js layers model of Keras' InceptionV3")
         ->required();
+    cmd->add_option("--provenance", o->provenance,
+                    "Where the weights come from, in words for the model card (tfjs)");
     cmd->add_option("--out", o->out, "Bundle folder to write")->required();
     cmd->add_option("--name", o->name, "Model name");
     cmd->add_option("--classes", o->classes,
@@ -235,14 +240,24 @@ void addImportWeights(CLI::App& app) {
     cmd->callback([o] {
         const auto manifest = newManifest(
             o->name, chooseClasses(o->classes, o->maxClassSize, o->datasets, o->dataRoot));
-        const auto source =
-            o->from == "timm" ? eng::CheckpointSource::Timm : eng::CheckpointSource::Torchvision;
-        const auto report = eng::importImageNetWeights(o->checkpoint, source, o->out, manifest);
+        eng::ImportReport report;
+        if (o->from == "tfjs") {
+            report = eng::importTfjsWeights(o->checkpoint, o->out, manifest, o->provenance);
+        } else {
+            const auto source = o->from == "timm" ? eng::CheckpointSource::Timm
+                                                  : eng::CheckpointSource::Torchvision;
+            report = eng::importImageNetWeights(o->checkpoint, source, o->out, manifest);
+        }
         std::cout << "wrote " << o->out << ": " << report.loaded << " tensors from "
                   << o->checkpoint << ", " << manifest.classes.size()
                   << " classes; freshly initialised:";
         for (const auto& part : report.freshlyInitialised)
             std::cout << " " << part << ";";
+        if (!report.ignored.empty()) {
+            std::cout << " ignored:";
+            for (const auto& layer : report.ignored)
+                std::cout << " " << layer;
+        }
         std::cout << "\n";
     });
 }

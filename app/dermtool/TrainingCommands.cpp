@@ -5,13 +5,17 @@
 #include <csignal>
 #include <iomanip>
 #include <iostream>
+#include <map>
 #include <set>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
 #include "DataSources.h"
 #include "ProgressBar.h"
+#include "dermreader/engine/AtomicFile.h"
 #include "dermreader/engine/Predictor.h"
+#include "dermreader/training/Calibration.h"
 #include "dermreader/training/Evaluation.h"
 #include "dermreader/training/PackedDataset.h"
 #include "dermreader/training/Splits.h"
@@ -47,6 +51,39 @@ void onSignal(int) {
             images.push_back(std::move(image));
     }
     return images;
+}
+
+// A pack's images as `dermtool train` splits them: the packed validation images, and the
+// hold-out group fold of the others (as --folds/--holdout-fold/--seed choose it).
+struct PackSplit {
+    std::vector<std::size_t> train, packedValidation, holdout;
+};
+
+PackSplit splitPack(const train::PackedDataset& pack, const tax::Taxonomy& taxonomy, int folds,
+                    int holdoutFold, std::uint64_t seed) {
+    const auto images = pack.labelledImages(taxonomy);
+    PackSplit split;
+    std::vector<train::LabelledImage> trainable;
+    std::vector<std::size_t> trainableIdx;
+    for (std::size_t i = 0; i < images.size(); ++i) {
+        if (pack.entry(i).validation) {
+            split.packedValidation.push_back(i);
+        } else {
+            trainable.push_back(images[i]);
+            trainableIdx.push_back(i);
+        }
+    }
+    if (holdoutFold < 0) {
+        split.train = trainableIdx;
+        return split;
+    }
+    const train::Split folded =
+        train::foldSplit(train::assignFolds(trainable, folds, seed), holdoutFold);
+    for (auto j : folded.train)
+        split.train.push_back(trainableIdx[j]);
+    for (auto j : folded.validation)
+        split.holdout.push_back(trainableIdx[j]);
+    return split;
 }
 
 void addPack(CLI::App& app) {
@@ -118,7 +155,7 @@ std::string progressMode(const std::string& requested) {
 }
 
 json eventJson(const train::TrainingEvent& e, const tax::Taxonomy& taxonomy) {
-    static const char* kinds[] = {"step", "epoch", "finished", "cancelled"};
+    static const char* kinds[] = {"preparing", "step", "epoch", "finished", "cancelled"};
     json j = {{"event", kinds[static_cast<int>(e.kind)]},
               {"epoch", e.epoch + 1},
               {"epochs", e.epochs},
@@ -176,6 +213,15 @@ void addTrain(CLI::App& app) {
                     "Also validate on this group fold of the training images");
     cmd->add_option("--init", c.initBundle,
                     "Start from this bundle's backbone (e.g. ImageNet weights)");
+    cmd->add_option("--freeze-through", c.freezeThrough,
+                    "Keep the init's blocks up to this one fixed (Conv2d_1a_3x3 ... Mixed_7c)")
+        ->check(CLI::IsMember(train::inceptionBlockNames()));
+    cmd->add_option("--batchnorm-images", c.batchNormImages,
+                    "Re-estimate batch-norm statistics on this many training images first")
+        ->check(CLI::NonNegativeNumber);
+    cmd->add_option("--warmup-steps", c.warmupSteps,
+                    "Raise the learning rate linearly over this many first steps")
+        ->check(CLI::NonNegativeNumber);
     cmd->add_option("--device", o->device, "auto, cpu or cuda")
         ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
     cmd->add_flag("--bf16", c.cudaBFloat16, "bf16 autocast on CUDA");
@@ -194,28 +240,10 @@ void addTrain(CLI::App& app) {
         }
         o->config.device = *eng::parseDevicePreference(o->device);
         const auto pack = train::PackedDataset::open(o->pack);
-        const auto images = pack.labelledImages(taxonomy);
-        std::vector<std::size_t> trainIdx, validationIdx;
-        std::vector<train::LabelledImage> trainable;
-        std::vector<std::size_t> trainableIdx;
-        for (std::size_t i = 0; i < images.size(); ++i) {
-            if (pack.entry(i).validation) {
-                validationIdx.push_back(i);
-            } else {
-                trainable.push_back(images[i]);
-                trainableIdx.push_back(i);
-            }
-        }
-        if (o->holdoutFold >= 0) {
-            const train::Split split = train::foldSplit(
-                train::assignFolds(trainable, o->folds, o->config.seed), o->holdoutFold);
-            for (auto j : split.train)
-                trainIdx.push_back(trainableIdx[j]);
-            for (auto j : split.validation)
-                validationIdx.push_back(trainableIdx[j]);
-        } else {
-            trainIdx = trainableIdx;
-        }
+        const auto split = splitPack(pack, taxonomy, o->folds, o->holdoutFold, o->config.seed);
+        const auto& trainIdx = split.train;
+        std::vector<std::size_t> validationIdx = split.packedValidation;
+        validationIdx.insert(validationIdx.end(), split.holdout.begin(), split.holdout.end());
         train::Trainer trainer(taxonomy, pack, trainIdx, validationIdx, o->config, o->out);
         const std::string mode = progressMode(o->progress);
         std::cerr << "training " << trainIdx.size() << " images in " << trainer.classes().size()
@@ -230,7 +258,14 @@ void addTrain(CLI::App& app) {
                 if (mode == "json") {
                     std::cout << eventJson(e, taxonomy).dump() << std::endl;
                 } else if (mode == "bar") {
-                    if (e.kind == train::TrainingEvent::Kind::Step) {
+                    if (e.kind == train::TrainingEvent::Kind::Preparing) {
+                        if (!bar)
+                            bar = std::make_unique<ProgressBar>("batch-norm statistics", e.steps,
+                                                                "batches");
+                        bar->advance();
+                        if (e.step + 1 == e.steps)
+                            bar.reset();
+                    } else if (e.kind == train::TrainingEvent::Kind::Step) {
                         if (!bar)
                             bar = std::make_unique<ProgressBar>("epoch " +
                                                                     std::to_string(e.epoch + 1) +
@@ -329,12 +364,144 @@ void addEvaluate(CLI::App& app) {
     });
 }
 
+// One row per held-out image with the calibrated probabilities, for subgroup analyses
+// (packaging/tools/model_card.py joins it with the datasets' metadata).
+void writeHeldOutPredictions(const fs::path& file, const train::PackedDataset& pack,
+                             const std::map<std::size_t, std::vector<double>>& scores,
+                             const PackSplit& split, const tax::InferenceMap& inference, double t) {
+    std::ostringstream csv;
+    csv << "image_id,source,modality,node,truth,set,p_malignant,p_malignant_melanocytic,"
+           "p_malignant_epidermal\n";
+    auto optional = [](const std::optional<double>& v) {
+        return v ? std::to_string(*v) : std::string();
+    };
+    for (const auto& [i, probabilities] : scores) {
+        const auto& e = pack.entry(i);
+        const auto p = train::withTemperature(probabilities, t);
+        const bool packed = std::find(split.packedValidation.begin(), split.packedValidation.end(),
+                                      i) != split.packedValidation.end();
+        const auto node = inference.taxonomy().find(e.nodeId);
+        const auto malignant =
+            node ? train::malignancyOf(inference.taxonomy(), *node) : std::nullopt;
+        csv << e.imageId << "," << e.source << "," << eng::toString(e.modality) << "," << e.nodeId
+            << ","
+            << (!malignant   ? ""
+                : *malignant ? "malignant"
+                             : "benign")
+            << "," << (packed ? "validation" : "holdout") << ","
+            << inference.malignantProbability(inference.nodeProbabilities(p)) << ","
+            << optional(inference.restrictedMalignantProbability(p, tax::Lineage::Melanocytic))
+            << "," << optional(inference.restrictedMalignantProbability(p, tax::Lineage::Epidermal))
+            << "\n";
+    }
+    eng::writeFileAtomically(file, csv.str());
+}
+
+void addCalibrate(CLI::App& app) {
+    auto* cmd = app.add_subcommand(
+        "calibrate", "Fit a temperature so that P(malignant) matches observed frequencies");
+    struct Options {
+        std::string model, pack, out, report;
+        int folds = 9, holdoutFold = -1;
+        std::uint64_t seed = 0;
+    };
+    auto o = std::make_shared<Options>();
+    cmd->add_option("--model", o->model, "Model bundle to calibrate")->required();
+    cmd->add_option("--pack", o->pack, "The pack the model was trained from")->required();
+    cmd->add_option("--holdout-fold", o->holdoutFold,
+                    "Fit on this hold-out group fold (as in training) and check on the pack's "
+                    "validation images; without it, fit on the validation images");
+    cmd->add_option("--folds", o->folds, "Group folds, as in training")->capture_default_str();
+    cmd->add_option("--seed", o->seed, "Seed of the training run's folds")->capture_default_str();
+    cmd->add_option("--out", o->out, "Calibrated bundle to write")->required();
+    cmd->add_option("--report", o->report,
+                    "Write reliability diagrams and predictions.csv (every held-out image) here");
+    cmd->callback([o] {
+        const auto& taxonomy = tax::Taxonomy::builtin();
+        const auto pack = train::PackedDataset::open(o->pack);
+        const auto split = splitPack(pack, taxonomy, o->folds, o->holdoutFold, o->seed);
+        const auto& fitSet = o->holdoutFold >= 0 ? split.holdout : split.packedValidation;
+        const std::vector<std::size_t> checkSet =
+            o->holdoutFold >= 0 ? split.packedValidation : std::vector<std::size_t>{};
+        if (fitSet.empty())
+            throw std::runtime_error("pack '" + o->pack + "' has no held-out images to fit on");
+        eng::Predictor predictor(o->model, taxonomy, eng::PredictorOptions{});
+        const auto& inference = predictor.inferenceMap();
+        const auto images = pack.labelledImages(taxonomy);
+        std::map<std::size_t, std::vector<double>> scores;
+        ProgressBar progress("predict", static_cast<long>(fitSet.size() + checkSet.size()));
+        for (const auto* set : {&fitSet, &checkSet}) {
+            for (auto i : *set) {
+                scores[i] = predictor.predict(pack.image(i)).classProbabilities;
+                progress.advance();
+            }
+        }
+        auto scored = [&](const std::vector<std::size_t>& set) {
+            std::vector<tax::NodeIndex> labels;
+            std::vector<std::vector<double>> probabilities;
+            for (auto i : set) {
+                labels.push_back(images[i].node);
+                probabilities.push_back(scores[i]);
+            }
+            return train::malignancyTruth(inference, labels, probabilities);
+        };
+        const auto fit = scored(fitSet), check = scored(checkSet);
+        const double t = train::fitTemperature(inference, fit);
+        json calibration = {
+            {"method", "temperature scaling of the class logits"},
+            {"objective", "log-loss of P(malignant)"},
+            {"fitted_on", o->holdoutFold >= 0
+                              ? "hold-out group fold " + std::to_string(o->holdoutFold) + " of " +
+                                    std::to_string(o->folds)
+                              : "the pack's validation images"},
+            {"pack", fs::path(o->pack).filename().string()}};
+        auto describe = [&](const char* name, const std::vector<train::ScoredImage>& set) {
+            if (set.empty())
+                return;
+            const auto before = train::reliability(inference, set, 1.0);
+            const auto after = train::reliability(inference, set, t);
+            calibration[name] = {{"before", json::parse(train::toJson(before))},
+                                 {"after", json::parse(train::toJson(after))}};
+            std::cout << name << " (" << before.images << " images): ECE " << std::fixed
+                      << std::setprecision(4) << before.expectedCalibrationError << " -> "
+                      << after.expectedCalibrationError << ", log-loss " << before.logLoss << " -> "
+                      << after.logLoss << "\n";
+#ifdef DERMREADER_HAVE_IMAGE_IO
+            if (!o->report.empty()) {
+                fs::create_directories(o->report);
+                train::writeReliabilityDiagram(
+                    before, after, t,
+                    fs::path(o->report) / ("reliability_" + std::string(name) + ".png"));
+            }
+#endif
+        };
+        std::cout << "temperature " << t << "\n";
+        describe("fit", fit);
+        describe("check", check);
+
+        auto manifest = eng::readManifest(o->model);
+        const fs::path out = o->out;
+        fs::create_directories(out);
+        fs::copy_file(manifest.weightsPath(), out / manifest.weightsFile,
+                      fs::copy_options::overwrite_existing);
+        manifest.temperature *= t;  // softmax(log softmax(z / T1) / T2) = softmax(z / (T1 T2))
+        manifest.calibrationJson = calibration.dump();
+        eng::writeManifest(manifest, out);
+        eng::Predictor verify(out, taxonomy, eng::PredictorOptions{});  // the copy loads
+
+        if (!o->report.empty())
+            writeHeldOutPredictions(fs::path(o->report) / "predictions.csv", pack, scores, split,
+                                    verify.inferenceMap(), t);
+        std::cout << "wrote " << out.string() << "\n";
+    });
+}
 }  // namespace
 
 void addTrainingCommands(CLI::App& app) {
     addPack(app);
     addTrain(app);
     addEvaluate(app);
+    addCalibrate(app);
 }
 
 }  // namespace dermtool

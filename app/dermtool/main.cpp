@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
         if (auto at = message.find("\nException raised from"); at != std::string::npos)
             message.resize(at);
         std::cerr << "dermtool: error: " << message << "\n";
-        return 1;
+        return 2;  // bad input, like a failed image in `predict`
     }
     return exitCode;
 }

@@ -291,6 +291,13 @@ void initialiseLikeTorchvision(InceptionV3Impl& model) {
 }
 
 void calibrateBatchNorm(InceptionV3Impl& model, const torch::Tensor& images) {
+    calibrateBatchNorm(
+        model, [&](std::size_t) { return images; }, 1);
+}
+
+void calibrateBatchNorm(InceptionV3Impl& model,
+                        const std::function<torch::Tensor(std::size_t)>& batch,
+                        std::size_t batches) {
     torch::NoGradGuard noGrad;
     std::vector<torch::nn::BatchNorm2dImpl*> norms;
     for (auto& module : model.modules()) {
@@ -299,10 +306,11 @@ void calibrateBatchNorm(InceptionV3Impl& model, const torch::Tensor& images) {
     }
     for (auto* bn : norms) {
         bn->reset_running_stats();
-        bn->options.momentum(c10::nullopt);  // cumulative average: one batch gives its statistics
+        bn->options.momentum(c10::nullopt);  // cumulative average over the batches
     }
     model.train();
-    model.forward(images);
+    for (std::size_t i = 0; i < batches; ++i)
+        model.forward(batch(i));
     for (auto* bn : norms)
         bn->options.momentum(0.1);
     model.eval();

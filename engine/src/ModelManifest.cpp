@@ -183,6 +183,16 @@ ModelManifest readManifest(const fs::path& bundle) {
             reader.problem("class '" + mc.node + "' is listed twice");
         m.classes.push_back(mc);
     }
+    const json calibration = doc.value("calibration", json::object());
+    if (!calibration.is_object()) {
+        reader.problem("'calibration' must be an object");
+    } else if (calibration.contains("temperature")) {
+        const json& t = calibration.at("temperature");
+        m.temperature = t.is_number() ? t.get<double>() : -1.0;
+        if (!(m.temperature >= 0.05 && m.temperature <= 20.0))  // also refuses NaN
+            reader.problem("calibration.temperature must be a number between 0.05 and 20");
+        m.calibrationJson = calibration.dump();
+    }
     m.trainingJson = doc.value("training", json::object()).dump();
     m.metricsJson = doc.value("metrics", json::object()).dump();
     reader.throwIfAny();
@@ -199,7 +209,7 @@ void writeManifest(const ModelManifest& m, const fs::path& dir) {
             entry["images"] = c.images;
         classes.push_back(entry);
     }
-    const json doc = {
+    json doc = {
         {"format", "dermreader-model"},
         {"format_version", ModelManifest::kFormatVersion},
         {"name", m.name},
@@ -214,6 +224,11 @@ void writeManifest(const ModelManifest& m, const fs::path& dir) {
         {"training", json::parse(m.trainingJson.empty() ? "{}" : m.trainingJson)},
         {"metrics", json::parse(m.metricsJson.empty() ? "{}" : m.metricsJson)},
     };
+    if (m.temperature != 1.0 || m.calibrationJson != "{}") {
+        json calibration = json::parse(m.calibrationJson.empty() ? "{}" : m.calibrationJson);
+        calibration["temperature"] = m.temperature;
+        doc["calibration"] = calibration;
+    }
     fs::create_directories(dir);
     try {
         writeFileAtomically(dir / "manifest.json", doc.dump(1) + "\n");

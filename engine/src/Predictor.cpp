@@ -95,7 +95,7 @@ struct Predictor::Impl {
         const int64_t n = batch.size(0);
         torch::Tensor input = options.testTimeAugmentation ? dihedralViews(batch) : batch;
         auto logits = model->forward(prepareForModel(input)).logits.to(torch::kFloat32);
-        auto probabilities = torch::softmax(logits, 1);
+        auto probabilities = torch::softmax(logits / manifest.temperature, 1);
         if (options.testTimeAugmentation) {
             // dihedralViews stacks view-major: [view0 of all images, view1 of all, ...].
             probabilities = probabilities.view({8, n, -1}).mean(0);

@@ -2,7 +2,13 @@
 
 #include <ATen/Parallel.h>
 
+#include <cstdlib>
+#include <mutex>
 #include <thread>
+
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 #ifdef DERMREADER_WITH_CUDA
 #include <ATen/cuda/CUDAContext.h>
@@ -20,7 +26,30 @@ torch::Device selectDevice(DevicePreference preference, const std::string& conte
     return torch::Device(torch::kCPU);
 }
 
+namespace {
+
+// Inception's activations (tens to hundreds of MB per batch) are above glibc's mmap threshold,
+// so by default every forward/backward maps fresh pages and unmaps them again: half the CPU
+// time of a training step went to page faults (sys time). Serving them from a heap that keeps
+// its memory makes training ~35% faster (4.9 -> 6.6 img/s at batch 32, 299 px, 2 cores) and
+// produces identical numbers. The cost: the process keeps its peak heap until it exits.
+void keepFreedTensorMemory() {
+#ifdef __GLIBC__
+    static std::once_flag once;
+    std::call_once(once, [] {
+        if (std::getenv("DERMREADER_DEFAULT_MALLOC"))
+            return;
+        mallopt(M_MMAP_MAX, 0);
+        mallopt(M_TRIM_THRESHOLD, 1 << 30);
+        mallopt(M_TOP_PAD, 64 << 20);
+    });
+#endif
+}
+
+}  // namespace
+
 void configureCpuThreads(int threads) {
+    keepFreedTensorMemory();
     const int cores = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
     const int wanted = threads > 0 ? threads : cores;
     if (at::get_num_threads() != wanted)

@@ -123,7 +123,7 @@ class TestDermtool : public QObject {
 
     void missingModelIsAClearError() {
         const auto run = dermtool({"predict", QString::fromStdString((root_ / "a.jpg").string())});
-        QCOMPARE(run.exitCode, 1);
+        QCOMPARE(run.exitCode, 2);
         QVERIFY2(run.err.contains("/nonexistent/model") && run.err.contains("does not exist"),
                  qPrintable(run.err));
     }
@@ -150,6 +150,24 @@ class TestDermtool : public QObject {
         QCOMPARE(predict.lines()[0]["top"].toArray().size(), 5);
     }
 
+    void importFromTfjsRefusesBadInputWithExitTwo() {
+        const fs::path folder = root_ / "tfjs-bad";
+        fs::create_directories(folder);
+        std::ofstream(folder / "model.json")
+            << "{\"format\": \"layers-model\", \"modelTopology\": ";
+        const QString out = QString::fromStdString((root_ / "tfjs-out").string());
+        const auto truncated = dermtool({"import-weights", "--from", "tfjs",
+                                         QString::fromStdString(folder.string()), "--out", out});
+        QCOMPARE(truncated.exitCode, 2);
+        QVERIFY2(truncated.err.contains("model.json"), qPrintable(truncated.err));
+        QVERIFY(!fs::exists(root_ / "tfjs-out" / "manifest.json"));
+        const auto missing =
+            dermtool({"import-weights", "--from", "tfjs",
+                      QString::fromStdString((root_ / "no-such").string()), "--out", out});
+        QCOMPARE(missing.exitCode, 2);
+        QVERIFY2(missing.err.contains("no-such"), qPrintable(missing.err));
+    }
+
     void partitionCountsAGenericCsv() {
         std::ofstream(root_ / "list.csv") << "path,label\na.jpg,nevus\nb.png,melanoma\n";
         const auto run = dermtool({"taxonomy", "partition", "--max-class-size", "10", "--dataset",
@@ -157,7 +175,7 @@ class TestDermtool : public QObject {
         QCOMPARE(run.exitCode, 0);
         QVERIFY2(run.out.contains("2 training classes, 2 images"), qPrintable(run.out));
         const auto bad = dermtool({"taxonomy", "partition", "--dataset", "nonsense=/x"});
-        QCOMPARE(bad.exitCode, 1);
+        QCOMPARE(bad.exitCode, 2);
         QVERIFY(bad.err.contains("unknown dataset format 'nonsense'"));
     }
 
@@ -194,7 +212,7 @@ class TestDermtool : public QObject {
         QVERIFY(fs::exists(root_ / "run" / "epoch-1" / "metrics.json"));
 
         const auto again = dermtool(trainArgs);  // an existing run needs --resume
-        QCOMPARE(again.exitCode, 1);
+        QCOMPARE(again.exitCode, 2);
         QVERIFY(again.err.contains("pass --resume"));
 
         const QString best = QString::fromStdString((root_ / "run" / "model-best").string());
@@ -203,6 +221,26 @@ class TestDermtool : public QObject {
         QVERIFY2(evaluated.exitCode == 0, qPrintable(evaluated.err));
         QVERIFY2(evaluated.out.contains("melanocytic: AUC"), qPrintable(evaluated.out));
         QVERIFY(fs::exists(root_ / "eval" / "roc_melanocytic.png"));
+
+        const QString calibrated = QString::fromStdString((root_ / "calibrated").string());
+        const auto calibration =
+            dermtool({"calibrate", "--model", best, "--pack", pack, "--holdout-fold", "0",
+                      "--folds", "4", "--out", calibrated, "--report",
+                      QString::fromStdString((root_ / "calibration").string())});
+        QVERIFY2(calibration.exitCode == 0, qPrintable(calibration.err));
+        QVERIFY2(calibration.out.contains("temperature "), qPrintable(calibration.out));
+        const auto calibratedManifest = readManifest(root_ / "calibrated");
+        QVERIFY(calibratedManifest.temperature >= 0.1 && calibratedManifest.temperature <= 10);
+        QVERIFY(QString::fromStdString(calibratedManifest.calibrationJson).contains("fitted_on"));
+        QVERIFY(fs::exists(root_ / "calibration" / "reliability_fit.png"));
+        std::ifstream predictions(root_ / "calibration" / "predictions.csv");
+        std::string header, row;
+        std::getline(predictions, header);
+        QVERIFY(header.rfind("image_id,source,modality,node,truth,set,p_malignant", 0) == 0);
+        QVERIFY(std::getline(predictions, row));
+        QVERIFY2(row.find(",malignant,holdout,") != std::string::npos ||
+                     row.find(",benign,holdout,") != std::string::npos,
+                 row.c_str());
 
         const QString half = QString::fromStdString((root_ / "half").string());
         QCOMPARE(dermtool({"copy-model", best, half, "--dtype", "f16"}).exitCode, 0);

@@ -170,6 +170,62 @@ class TestTrainer : public QObject {
                  0.4f);  // its normalisation
     }
 
+    void freezingKeepsTheInitAndBatchNormIsReestimated() {
+        QTemporaryDir dir;
+        const fs::path root = dir.path().toStdString();
+        const auto pack = PackedDataset::open(syntheticPack(root, 8));
+        auto initManifest = testdata::testManifest("init", {"nevus"});
+        initManifest.trainingJson = R"({"provenance":"test weights of known origin"})";
+        eng::createInitialBundle(root / "init", initManifest, 5);
+        auto config = tinyConfig(1);
+        config.initBundle = (root / "init").string();
+        config.freezeThrough = "Mixed_6e";
+        config.batchNormImages = 8;
+        config.warmupSteps = 4;
+        auto runSteps = [&](int steps, const fs::path& out) {
+            config.maxStepsPerEpoch = steps;
+            std::vector<TrainingEvent> events;
+            Trainer trainer(taxonomy(), pack, allIndices(8), {}, config, out);
+            trainer.run([&](const TrainingEvent& e) { events.push_back(e); });
+            return events;
+        };
+        const auto events = runSteps(2, root / "two");
+        runSteps(1, root / "one");
+
+        // Two batches of batch-norm statistics first, then steps with a warming learning rate.
+        QCOMPARE(events[0].kind, TrainingEvent::Kind::Preparing);
+        QCOMPARE(events[1].kind, TrainingEvent::Kind::Preparing);
+        QCOMPARE(events[1].step, 1);
+        QCOMPARE(events[1].steps, 2);
+        QCOMPARE(events[2].kind, TrainingEvent::Kind::Step);
+        QCOMPARE(events[2].learningRate, 0.001 * 1 / 4);
+        QCOMPARE(events[3].learningRate, 0.001 * 2 / 4);
+
+        const auto one =
+            eng::SafetensorsFile::open(Trainer::lastBundle(root / "one") / "weights.safetensors");
+        const auto two =
+            eng::SafetensorsFile::open(Trainer::lastBundle(root / "two") / "weights.safetensors");
+        const auto init = eng::SafetensorsFile::open(root / "init" / "weights.safetensors");
+        auto same = [](const eng::SafetensorsFile& a, const eng::SafetensorsFile& b,
+                       const std::string& name) {
+            const auto *x = a.find(name), *y = b.find(name);
+            return x && y && x->end - x->begin == y->end - y->begin &&
+                   std::memcmp(a.data(*x), b.data(*y), x->end - x->begin) == 0;
+        };
+        // Frozen: weights are the init's; statistics were re-estimated once, then kept.
+        QVERIFY(same(two, init, "Mixed_6e.branch_pool.conv.weight"));
+        QVERIFY(!same(two, init, "Conv2d_1a_3x3.bn.running_mean"));
+        QVERIFY(same(two, one, "Conv2d_1a_3x3.bn.running_mean"));
+        QVERIFY(same(two, one, "Mixed_6e.branch7x7dbl_5.bn.running_var"));
+        // Trained: the later blocks move with every step.
+        QVERIFY(!same(two, one, "Mixed_7c.branch_pool.conv.weight"));
+        QVERIFY(!same(two, one, "Mixed_7a.branch3x3_1.bn.running_mean"));
+        // The trained model names where its weights came from.
+        const auto trained = eng::readManifest(Trainer::lastBundle(root / "two"));
+        QVERIFY(QString::fromStdString(trained.trainingJson)
+                    .contains(R"("init":{"provenance":"test weights of known origin"})"));
+    }
+
     void cancellingStopsAtAStepAndStaysResumable() {
         QTemporaryDir dir;
         const fs::path root = dir.path().toStdString();

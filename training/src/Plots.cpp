@@ -1,5 +1,7 @@
 #include "Plots.h"
 
+#include "dermreader/training/Calibration.h"
+
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
@@ -8,7 +10,6 @@
 #include <cstdio>
 
 namespace dermreader::training::detail {
-namespace {
 
 const cv::Scalar kBlack(0, 0, 0), kGrey(170, 170, 170), kBlue(180, 90, 20), kWhite(255, 255, 255);
 
@@ -22,6 +23,8 @@ std::string fixed(double v, int digits = 3) {
     std::snprintf(buffer, sizeof buffer, "%.*f", digits, v);
     return buffer;
 }
+
+namespace {
 
 // Sensitivity against specificity, as in the paper's Fig. 3 (specificity decreasing to the right).
 void writeRoc(const BinaryMetrics& m, const std::filesystem::path& path) {
@@ -107,3 +110,66 @@ void writePlots(const EvaluationReport& report, const std::filesystem::path& dir
 }
 
 }  // namespace dermreader::training::detail
+
+namespace dermreader::training {
+
+void writeReliabilityDiagram(const Reliability& before, const Reliability& after, double t,
+                             const std::filesystem::path& png) {
+    using detail::fixed;
+    using detail::kBlack;
+    using detail::kBlue;
+    using detail::kGrey;
+    using detail::kWhite;
+    using detail::text;
+    // Room above the plot for the title and legend, left of it for the axis label.
+    const int plot = 400, left = 70, right = 50, top = 85, bottom = 55;
+    const int width = left + plot + right, height = top + plot + bottom;
+    cv::Mat image(height, width, CV_8UC3, kWhite);
+    auto toPixel = [&](double predicted, double observed) {
+        return cv::Point(left + static_cast<int>(std::lround(predicted * plot)),
+                         top + plot - static_cast<int>(std::lround(observed * plot)));
+    };
+    for (int i = 0; i <= 10; ++i) {
+        const double v = i / 10.0;
+        cv::line(image, toPixel(v, 0), toPixel(v, 1), cv::Scalar(235, 235, 235));
+        cv::line(image, toPixel(0, v), toPixel(1, v), cv::Scalar(235, 235, 235));
+        if (i % 5 == 0) {
+            text(image, fixed(v, 1), toPixel(v, 0) + cv::Point(-10, 20), 0.4);
+            text(image, fixed(v, 1), toPixel(0, v) + cv::Point(-35, 5), 0.4);
+        }
+    }
+    cv::rectangle(image, toPixel(0, 0), toPixel(1, 1), kBlack);
+    cv::line(image, toPixel(0, 0), toPixel(1, 1), kGrey, 1, cv::LINE_AA);
+    // One dot per non-empty bin, its area growing with the bin's images.
+    auto curve = [&](const Reliability& r, const cv::Scalar& colour) {
+        cv::Point previous(-1, -1);
+        for (const auto& bin : r.bins) {
+            if (bin.images == 0)
+                continue;
+            const cv::Point at = toPixel(bin.meanPredicted, bin.observed);
+            if (previous.x >= 0)
+                cv::line(image, previous, at, colour, 2, cv::LINE_AA);
+            const double share = static_cast<double>(bin.images) / std::max(1, r.images);
+            cv::circle(image, at, 3 + static_cast<int>(std::lround(12 * std::sqrt(share))), colour,
+                       cv::FILLED, cv::LINE_AA);
+            previous = at;
+        }
+    };
+    curve(before, kGrey);
+    curve(after, kBlue);
+    text(image, "Reliability of P(malignant), " + std::to_string(after.images) + " images",
+         {left, 25}, 0.55);
+    text(image, "grey: as trained, ECE " + fixed(before.expectedCalibrationError), {left, 47}, 0.45,
+         cv::Scalar(120, 120, 120));
+    text(image,
+         "blue: temperature " + fixed(t, 2) + ", ECE " + fixed(after.expectedCalibrationError),
+         {left, 67}, 0.45, kBlue);
+    text(image, "predicted P(malignant)", {left + plot / 2 - 80, height - 15}, 0.5);
+    cv::Mat label(20, 190, CV_8UC3, kWhite);
+    text(label, "observed malignant", {0, 15}, 0.5);
+    cv::rotate(label, label, cv::ROTATE_90_COUNTERCLOCKWISE);
+    label.copyTo(image(cv::Rect(8, top + plot / 2 - 95, label.cols, label.rows)));
+    cv::imwrite(png.string(), image);
+}
+
+}  // namespace dermreader::training

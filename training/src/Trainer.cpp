@@ -52,6 +52,9 @@ json configJson(const TrainingConfig& c) {
             {"seed", c.seed},
             {"max_steps_per_epoch", c.maxStepsPerEpoch},
             {"init_bundle", c.initBundle},
+            {"freeze_through", c.freezeThrough},
+            {"batchnorm_images", c.batchNormImages},
+            {"warmup_steps", c.warmupSteps},
             {"cuda_bf16", c.cudaBFloat16}};
 }
 
@@ -81,6 +84,15 @@ double selectionScore(const EvaluationReport& report) {
 
 }  // namespace
 
+const std::vector<std::string>& inceptionBlockNames() {
+    static const std::vector<std::string> names = {
+        "Conv2d_1a_3x3", "Conv2d_2a_3x3", "Conv2d_2b_3x3", "Conv2d_3b_1x1",
+        "Conv2d_4a_3x3", "Mixed_5b",      "Mixed_5c",      "Mixed_5d",
+        "Mixed_6a",      "Mixed_6b",      "Mixed_6c",      "Mixed_6d",
+        "Mixed_6e",      "Mixed_7a",      "Mixed_7b",      "Mixed_7c"};
+    return names;
+}
+
 double scheduledLearningRate(const TrainingConfig& config, int epoch) {
     const int decays =
         config.learningRateDecayEpochs > 0 ? epoch / config.learningRateDecayEpochs : 0;
@@ -99,11 +111,13 @@ struct Trainer::Impl {
     tax::Partition partition;
     std::unique_ptr<tax::InferenceMap> inference;
     eng::InceptionV3 model{nullptr};
+    std::vector<std::shared_ptr<torch::nn::Module>> frozenBlocks;
     std::unique_ptr<TfRmsProp> optimizer;
     torch::Device device{torch::kCPU};
     int epochsDone = 0;
     double bestScore = -1;
     json history = json::array();
+    json initRecord;  // the init bundle's own training record (its provenance), if any
     std::array<float, 3> mean{0.5f, 0.5f, 0.5f}, std{0.5f, 0.5f, 0.5f};
 
     Impl(const tax::Taxonomy& t, const PackedDataset& p) : taxonomy(t), pack(p) {}
@@ -144,12 +158,77 @@ struct Trainer::Impl {
             eng::loadStateDict(*model, eng::SafetensorsFile::open(init.weightsPath()), options);
             mean = init.mean;
             std = init.std;
+            initRecord = json::parse(init.trainingJson.empty() ? "{}" : init.trainingJson);
         }
+        freezeBlocks();
         model->to(device);
         if (device.is_cuda())
             eng::useChannelsLast(*model);
+        // Built after freezing: the optimiser keeps state only for what trains.
         optimizer = std::make_unique<TfRmsProp>(eng::namedState(*model), config.rmsDecay,
                                                 config.momentum, config.epsilon);
+    }
+
+    void freezeBlocks() {
+        if (config.freezeThrough.empty())
+            return;
+        const auto& names = inceptionBlockNames();
+        const auto last = std::find(names.begin(), names.end(), config.freezeThrough);
+        if (last == names.end())
+            throw std::runtime_error("--freeze-through: no Inception v3 block '" +
+                                     config.freezeThrough + "' (Conv2d_1a_3x3 ... Mixed_7c)");
+        for (const auto& child : model->named_children()) {
+            if (std::find(names.begin(), last + 1, child.key()) == last + 1)
+                continue;
+            frozenBlocks.push_back(child.value());
+            for (auto& parameter : child.value()->parameters())
+                parameter.set_requires_grad(false);
+        }
+    }
+
+    // Training mode for what trains; frozen blocks keep their batch-norm statistics.
+    void setTrainingMode() {
+        model->train();
+        for (auto& block : frozenBlocks)
+            block->eval();
+    }
+
+    // The init's statistics describe its own images: re-estimate them on the training set's
+    // (resized as at inference), so frozen blocks normalise skin images correctly.
+    void reestimateBatchNorm(const TrainingObserver& observer) {
+        std::vector<std::size_t> order = trainIndices;
+        std::mt19937_64 shuffle(config.seed * 15485863ull + 1);
+        std::shuffle(order.begin(), order.end(), shuffle);
+        order.resize(std::min<std::size_t>(order.size(), config.batchNormImages));
+        const std::size_t batch = static_cast<std::size_t>(std::max(config.batchSize, 2));
+        const std::size_t batches = (order.size() + batch - 1) / batch;
+        eng::calibrateBatchNorm(
+            *model,
+            [&](std::size_t b) {
+                std::vector<torch::Tensor> images;
+                for (std::size_t i = b * batch; i < std::min(order.size(), (b + 1) * batch); ++i)
+                    images.push_back(
+                        eng::resizeAndNormalise(eng::imageToTensor(pack.image(order[i])).to(device),
+                                                config.inputSize, mean, std));
+                if (observer) {
+                    TrainingEvent event;
+                    event.kind = TrainingEvent::Kind::Preparing;
+                    event.epochs = config.epochs;
+                    event.step = static_cast<int>(b);  // 0-based, as for Step events
+                    event.steps = static_cast<int>(batches);
+                    observer(event);
+                }
+                return prepare(torch::cat(images, 0));
+            },
+            batches);
+    }
+
+    double learningRate(int epoch, long globalStep) const {
+        const double warmup =
+            config.warmupSteps > 0
+                ? std::min(1.0, static_cast<double>(globalStep + 1) / config.warmupSteps)
+                : 1.0;
+        return scheduledLearningRate(config, epoch) * warmup;
     }
 
     fs::path checkpointDir() const { return runDir / "checkpoint"; }
@@ -257,10 +336,10 @@ struct Trainer::Impl {
     }
 
     // One optimisation step; returns the loss.
-    double trainStep(const std::vector<std::size_t>& batch, int epoch, int step) {
+    double trainStep(const std::vector<std::size_t>& batch, int epoch, int step, double rate) {
         torch::manual_seed(config.seed * 1000003ull +
                            static_cast<std::uint64_t>(epoch) * 100003ull + step);  // dropout
-        model->train();
+        setTrainingMode();
         const auto input = prepare(trainingBatch(batch, epoch));
         const auto targets = labelsOf(batch);
         optimizer->zeroGrad();
@@ -293,7 +372,7 @@ struct Trainer::Impl {
             }
         }
         loss.backward();
-        optimizer->step(scheduledLearningRate(config, epoch));
+        optimizer->step(rate);
         return loss.item<double>();
     }
 
@@ -351,6 +430,8 @@ struct Trainer::Impl {
         training["device"] = eng::describeDevice(device);
         training["seconds"] = seconds;
         training["history"] = history;
+        if (!initRecord.is_null())
+            training["init"] = initRecord;  // the model card names where the weights came from
         m.trainingJson = training.dump();
         m.metricsJson = report ? report->toJson(taxonomy) : "{}";
         return m;
@@ -428,6 +509,9 @@ void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* can
         if (observer)
             observer(event);
     };
+    if (d.epochsDone == 0 && config.batchNormImages > 0)
+        d.reestimateBatchNorm(observer);   // a resumed run has them in its checkpoint
+    const auto stepsStart = Clock::now();  // speed and ETA count training only
 
     for (int epoch = d.epochsDone; epoch < config.epochs; ++epoch) {
         // The epoch's order depends only on (seed, epoch): a resumed run replays it exactly.
@@ -447,10 +531,11 @@ void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* can
             const auto first = order.begin() + static_cast<long>(step) * config.batchSize;
             const std::vector<std::size_t> batch(
                 first, first + std::min<long>(config.batchSize, order.end() - first));
-            lossSum += d.trainStep(batch, epoch, step);
+            const double rate = d.learningRate(epoch, static_cast<long>(epoch) * steps + step);
+            lossSum += d.trainStep(batch, epoch, step, rate);
             imagesDone += static_cast<long>(batch.size());
 
-            const double elapsed = std::chrono::duration<double>(Clock::now() - start).count();
+            const double elapsed = std::chrono::duration<double>(Clock::now() - stepsStart).count();
             const double totalSteps = static_cast<double>(remainingEpochs) * steps;
             const double stepsDone =
                 static_cast<double>(epoch - (config.epochs - remainingEpochs)) * steps + step + 1;
@@ -461,7 +546,7 @@ void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* can
             event.step = step;
             event.steps = steps;
             event.loss = lossSum / (step + 1);
-            event.learningRate = scheduledLearningRate(config, epoch);
+            event.learningRate = rate;
             event.imagesPerSecond = imagesDone / std::max(elapsed, 1e-9);
             event.etaSeconds = elapsed / stepsDone * (totalSteps - stepsDone);
             notify(event);

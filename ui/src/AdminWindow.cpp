@@ -485,7 +485,14 @@ void AdminWindow::onTrainingEvent(const QJsonObject& e) {
     const QString kind = e.value("event").toString();
     const int epoch = e.value("epoch").toInt(), epochs = e.value("epochs").toInt();
     const int step = e.value("step").toInt(), steps = e.value("steps").toInt();
-    if (kind == "step") {
+    if (kind == "preparing") {
+        progress_->setRange(0, std::max(1, steps));
+        progress_->setValue(step);
+        status_->setText(tr("Re-estimating batch-norm statistics on the training images: "
+                            "batch %1 of %2")
+                             .arg(step)
+                             .arg(steps));
+    } else if (kind == "step") {
         progress_->setRange(0, std::max(1, epochs * steps));
         progress_->setValue((epoch - 1) * steps + step);
         loss_->append(++stepsSeen_, e.value("loss").toDouble());

@@ -23,6 +23,7 @@ void createInitialBundle(const std::filesystem::path& dir, ModelManifest manifes
 struct ImportReport {
     std::size_t loaded = 0;
     std::vector<std::string> freshlyInitialised;  // e.g. the classifier, a missing aux head
+    std::vector<std::string> ignored;             // layers of the source not used (a foreign head)
 };
 
 // Loads an ImageNet Inception v3 checkpoint (safetensors with torchvision's names; timm's
@@ -31,6 +32,15 @@ struct ImportReport {
 ImportReport importImageNetWeights(const std::filesystem::path& checkpoint, CheckpointSource source,
                                    const std::filesystem::path& dir, ModelManifest manifest,
                                    std::uint64_t seed = 0);
+
+// Loads a TensorFlow.js layers model of Keras' InceptionV3 (`modelDir` or its model.json):
+// conv2d_N / batch_normalization_N in creation order onto torchvision's BasicConv2d order, every
+// shape, stride and padding checked; Keras' `scale=False` gives gamma 1; the foreign head (Dense
+// layers) is ignored. Writes a bundle like importImageNetWeights; `provenance` goes into the
+// manifest's training record. Throws ModelError naming the file and the problem.
+ImportReport importTfjsWeights(const std::filesystem::path& modelDir,
+                               const std::filesystem::path& dir, ModelManifest manifest,
+                               const std::string& provenance = "", std::uint64_t seed = 0);
 
 // Copies a bundle, storing its floating-point weights as `floatType` (F16 halves the size of
 // a bundle shipped with the program). Checks the copy loads before returning.

@@ -43,6 +43,9 @@ struct ModelManifest {
     std::string weightsFile = "weights.safetensors";
     std::string trainingJson = "{}";  // how it was trained (free-form JSON object)
     std::string metricsJson = "{}";   // validation metrics (free-form JSON object)
+    // Temperature scaling fitted on held-out images: probabilities are softmax(logits / T).
+    double temperature = 1.0;
+    std::string calibrationJson = "{}";  // how T was fitted and what it changed (free-form)
 
     std::filesystem::path bundleDir;  // set when read
 

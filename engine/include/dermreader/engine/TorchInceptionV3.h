@@ -5,6 +5,8 @@
 
 #include <torch/torch.h>
 
+#include <functional>
+
 namespace dermreader::engine {
 
 // conv (no bias) -> BatchNorm (eps 0.001) -> ReLU, torchvision's BasicConv2d.
@@ -119,5 +121,10 @@ void initialiseLikeTorchvision(InceptionV3Impl& model);
 // defaults, mean 0 and variance 1, let activations grow layer by layer until the softmax
 // saturates). Leaves the model in eval mode.
 void calibrateBatchNorm(InceptionV3Impl& model, const torch::Tensor& images);
+// The same over `batches` batches (`batch(i)` makes the i-th): each statistic is the average of
+// the batches' (an init's statistics re-estimated on the training images, "AdaBN").
+void calibrateBatchNorm(InceptionV3Impl& model,
+                        const std::function<torch::Tensor(std::size_t)>& batch,
+                        std::size_t batches);
 
 }  // namespace dermreader::engine

@@ -36,6 +36,13 @@ struct TrainingConfig {
     std::uint64_t seed = 0;
     int maxStepsPerEpoch = 0;  // 0: the whole training set every epoch
     std::string initBundle;    // start from this bundle's backbone (e.g. ImageNet); empty: scratch
+    // Fine-tuning from an init: the blocks up to and including this one (e.g. "Mixed_6e") keep
+    // their weights and batch-norm statistics; empty: every layer trains.
+    std::string freezeThrough;
+    // Before the first step, every batch norm's statistics are re-estimated on this many
+    // training images (resized, not augmented): an init's statistics describe its own domain.
+    int batchNormImages = 0;
+    int warmupSteps = 0;  // the learning rate rises linearly over this many first steps
     engine::DevicePreference device = engine::DevicePreference::Auto;
     bool cudaBFloat16 = false;  // bf16 autocast on CUDA
     int cpuThreads = 0;
@@ -43,8 +50,13 @@ struct TrainingConfig {
 
 double scheduledLearningRate(const TrainingConfig& config, int epoch);
 
+// Inception v3's blocks in forward order, the names --freeze-through takes ("Conv2d_1a_3x3" ...
+// "Mixed_7c").
+const std::vector<std::string>& inceptionBlockNames();
+
 struct TrainingEvent {
-    enum class Kind { Step, Epoch, Finished, Cancelled } kind = Kind::Step;
+    // Preparing: batch-norm re-estimation before the first step (batch `step` of `steps`).
+    enum class Kind { Preparing, Step, Epoch, Finished, Cancelled } kind = Kind::Step;
     int epoch = 0, epochs = 0;  // 0-based epoch
     int step = 0, steps = 0;    // within the epoch
     double loss = 0;            // running mean over the epoch so far
