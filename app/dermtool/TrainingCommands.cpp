@@ -368,7 +368,7 @@ void addEvaluate(CLI::App& app) {
 // (packaging/tools/model_card.py joins it with the datasets' metadata).
 void writeHeldOutPredictions(const fs::path& file, const train::PackedDataset& pack,
                              const std::map<std::size_t, std::vector<double>>& scores,
-                             const PackSplit& split, const tax::InferenceMap& inference, double t) {
+                             const tax::InferenceMap& inference, double t) {
     std::ostringstream csv;
     csv << "image_id,source,modality,node,truth,set,p_malignant,p_malignant_melanocytic,"
            "p_malignant_epidermal\n";
@@ -378,8 +378,6 @@ void writeHeldOutPredictions(const fs::path& file, const train::PackedDataset& p
     for (const auto& [i, probabilities] : scores) {
         const auto& e = pack.entry(i);
         const auto p = train::withTemperature(probabilities, t);
-        const bool packed = std::find(split.packedValidation.begin(), split.packedValidation.end(),
-                                      i) != split.packedValidation.end();
         const auto node = inference.taxonomy().find(e.nodeId);
         const auto malignant =
             node ? train::malignancyOf(inference.taxonomy(), *node) : std::nullopt;
@@ -388,7 +386,7 @@ void writeHeldOutPredictions(const fs::path& file, const train::PackedDataset& p
             << (!malignant   ? ""
                 : *malignant ? "malignant"
                              : "benign")
-            << "," << (packed ? "validation" : "holdout") << ","
+            << "," << (e.validation ? "validation" : "holdout") << ","
             << inference.malignantProbability(inference.nodeProbabilities(p)) << ","
             << optional(inference.restrictedMalignantProbability(p, tax::Lineage::Melanocytic))
             << "," << optional(inference.restrictedMalignantProbability(p, tax::Lineage::Epidermal))
@@ -490,7 +488,7 @@ void addCalibrate(CLI::App& app) {
         eng::Predictor verify(out, taxonomy, eng::PredictorOptions{});  // the copy loads
 
         if (!o->report.empty())
-            writeHeldOutPredictions(fs::path(o->report) / "predictions.csv", pack, scores, split,
+            writeHeldOutPredictions(fs::path(o->report) / "predictions.csv", pack, scores,
                                     verify.inferenceMap(), t);
         std::cout << "wrote " << out.string() << "\n";
     });

@@ -16,6 +16,11 @@ namespace {
 using nlohmann::json;
 namespace fs = std::filesystem;
 
+// The manifest's free-form JSON members are kept as text; "" means an empty object.
+json objectFromText(const std::string& text) {
+    return json::parse(text.empty() ? "{}" : text);
+}
+
 class ManifestReader {
   public:
     ManifestReader(const fs::path& file, const json& doc) : file_(file), doc_(doc) {}
@@ -221,11 +226,11 @@ void writeManifest(const ModelManifest& m, const fs::path& dir) {
         {"taxonomy", {{"version", m.taxonomyVersion}, {"digest", m.taxonomyDigest}}},
         {"classes", classes},
         {"weights", m.weightsFile},
-        {"training", json::parse(m.trainingJson.empty() ? "{}" : m.trainingJson)},
-        {"metrics", json::parse(m.metricsJson.empty() ? "{}" : m.metricsJson)},
+        {"training", objectFromText(m.trainingJson)},
+        {"metrics", objectFromText(m.metricsJson)},
     };
     if (m.temperature != 1.0 || m.calibrationJson != "{}") {
-        json calibration = json::parse(m.calibrationJson.empty() ? "{}" : m.calibrationJson);
+        json calibration = objectFromText(m.calibrationJson);
         calibration["temperature"] = m.temperature;
         doc["calibration"] = calibration;
     }
