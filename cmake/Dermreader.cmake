@@ -1,9 +1,12 @@
 # Shared helpers for dermreader's CMake files.
 
-# Warnings for our own targets only.
+# Warnings for our own targets only; errors with DERMREADER_WERROR (CI turns it on).
 function(dermreader_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow -Wnon-virtual-dtor
                                            -Wold-style-cast -Wcast-align -Woverloaded-virtual)
+  if(DERMREADER_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
 endfunction()
 
 # nlohmann/json and CLI11 come from Debian packages; on machines without them, point

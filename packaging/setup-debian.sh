@@ -5,13 +5,13 @@ set -euo pipefail
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git clang-format
-  qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev libqt6sql6-sqlite qt6-qpa-plugins
+  qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev qt6-qpa-plugins
   libgl-dev libvulkan-dev
   libtorch-dev
   libopencv-dev
   libdcmtk-dev
   libsqlite3-dev libsodium-dev
-  nlohmann-json3-dev libcli11-dev libspdlog-dev libturbojpeg0-dev
+  nlohmann-json3-dev libcli11-dev
   python3-torch python3-torchvision python3-numpy
   xvfb xauth fonts-dejavu-core
   dpkg-dev fakeroot file desktop-file-utils

@@ -9,13 +9,10 @@
 #include <QTimer>
 
 #include "dermreader/engine/Resources.h"
-#include "dermreader/records/ModelRegistry.h"
-#include "dermreader/records/Schema.h"
 #include "dermreader/taxonomy/Taxonomy.h"
 #include "dermreader/ui/LibraryBrowser.h"
 #include "dermreader/ui/MainWindow.h"
-#include "dermreader/ui/PredictionService.h"
-#include "dermreader/ui/SettingsDialog.h"
+#include "dermreader/workstation/WorkstationSession.h"
 
 namespace {
 
@@ -48,21 +45,6 @@ void takeScreenshots(dermreader::ui::MainWindow& window, const QString& folder) 
     QTimer::singleShot(120000, [] { QApplication::exit(1); });  // never hang a script
 }
 
-// The bundle activated in the model registry, or "" (no database yet, or nothing active).
-QString activeRegisteredModel(const QString& database) {
-    if (!QFileInfo::exists(database))
-        return {};
-    try {
-        auto db = dermreader::records::openWorkstationDatabase(database.toStdString());
-        const auto active =
-            dermreader::records::ModelRegistry(db, dermreader::taxonomy::Taxonomy::builtin())
-                .active();
-        return active ? QString::fromStdString(active->bundle.string()) : QString();
-    } catch (const std::exception&) {
-        return {};  // the window reports database problems when it opens the library
-    }
-}
-
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -93,37 +75,21 @@ int main(int argc, char** argv) {
     parser.process(app);
 
     namespace eng = dermreader::engine;
-    dermreader::ui::PredictionService service(dermreader::taxonomy::Taxonomy::builtin());
-    QString database = parser.value("database");
-    if (database.isEmpty()) {
-        database = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
-                   "/workstation.sqlite";
+    namespace ws = dermreader::workstation;
+    ws::SessionOptions options;
+    options.databasePath = parser.value("database");
+    if (options.databasePath.isEmpty()) {
+        options.databasePath = QStandardPaths::writableLocation(QStandardPaths::AppDataLocation) +
+                               "/workstation.sqlite";
     }
-    // The model: --model, else the one a trainer activated in the registry, else the one
-    // chosen in the settings, else the embedded default.
-    QString bundle = parser.value("model");
-    if (bundle.isEmpty())
-        bundle = activeRegisteredModel(database);
-    // The command line wins over the saved settings (File > Settings).
-    dermreader::ui::WorkstationSettings saved = dermreader::ui::WorkstationSettings::load();
+    options.sessionModel = parser.value("model");
     if (parser.isSet("device"))
-        saved.device = parser.value("device");
-    if (parser.isSet("tta"))
-        saved.testTimeAugmentation = true;
-    if (bundle.isEmpty())
-        bundle = saved.modelBundle;
-    if (bundle.isEmpty()) {
-        if (auto found = eng::defaultModelBundle())
-            bundle = QString::fromStdString(found->string());
-    }
-    const eng::PredictorOptions options = saved.predictorOptions();
-    QString error =
-        bundle.isEmpty() ? QObject::tr("no model bundle found (give --model)") : QString();
-    if (!bundle.isEmpty())
-        service.loadModel(bundle, options, &error);
-
-    dermreader::ui::MainWindow window(service, database);
-    window.refreshStatus(error);
+        options.commandLineDevice = parser.value("device");
+    options.commandLineTta = parser.isSet("tta");
+    // One session for every window: database, users, the model policy, jobs, errors.
+    ws::WorkstationSession session(dermreader::taxonomy::Taxonomy::builtin(), options);
+    dermreader::ui::MainWindow window(session);
+    session.reloadModel();
     QString folder = parser.positionalArguments().value(0);
     QString samplesLabels;
     if (auto resources = eng::resourceDirectory()) {

@@ -12,7 +12,7 @@
 
 namespace dermtool {
 namespace tax = dermreader::taxonomy;
-namespace train = dermreader::training;
+namespace trn = dermreader::training;
 
 namespace {
 

@@ -18,8 +18,10 @@
 #include "dermreader/training/Calibration.h"
 #include "dermreader/training/Evaluation.h"
 #include "dermreader/training/PackedDataset.h"
+#include "dermreader/training/RunFolder.h"
 #include "dermreader/training/Splits.h"
 #include "dermreader/training/Trainer.h"
+#include "dermreader/training/TrainingProgress.h"
 #ifdef DERMREADER_HAVE_IMAGE_IO
 #include "dermreader/engine/ImageLoader.h"
 #endif
@@ -28,7 +30,7 @@ namespace dermtool {
 namespace fs = std::filesystem;
 namespace eng = dermreader::engine;
 namespace tax = dermreader::taxonomy;
-namespace train = dermreader::training;
+namespace trn = dermreader::training;
 using nlohmann::json;
 
 namespace {
@@ -41,10 +43,10 @@ void onSignal(int) {
 
 [[maybe_unused]] std::vector<dermreader::training::LabelledImage> importAll(
     const std::vector<std::string>& specs) {
-    std::vector<train::LabelledImage> images;
+    std::vector<trn::LabelledImage> images;
     for (const auto& text : specs) {
         const auto spec = parseDatasetSpec(text);
-        auto dataset = train::importDataset(spec.path, spec.format, tax::Taxonomy::builtin());
+        auto dataset = trn::importDataset(spec.path, spec.format, tax::Taxonomy::builtin());
         std::cerr << "imported " << dataset.images.size() << " images of " << dataset.name << " ("
                   << spec.path.string() << ")\n";
         for (auto& image : dataset.images)
@@ -59,11 +61,11 @@ struct PackSplit {
     std::vector<std::size_t> train, packedValidation, holdout;
 };
 
-PackSplit splitPack(const train::PackedDataset& pack, const tax::Taxonomy& taxonomy, int folds,
+PackSplit splitPack(const trn::PackedDataset& pack, const tax::Taxonomy& taxonomy, int folds,
                     int holdoutFold, std::uint64_t seed) {
     const auto images = pack.labelledImages(taxonomy);
     PackSplit split;
-    std::vector<train::LabelledImage> trainable;
+    std::vector<trn::LabelledImage> trainable;
     std::vector<std::size_t> trainableIdx;
     for (std::size_t i = 0; i < images.size(); ++i) {
         if (pack.entry(i).validation) {
@@ -77,8 +79,7 @@ PackSplit splitPack(const train::PackedDataset& pack, const tax::Taxonomy& taxon
         split.train = trainableIdx;
         return split;
     }
-    const train::Split folded =
-        train::foldSplit(train::assignFolds(trainable, folds, seed), holdoutFold);
+    const trn::Split folded = trn::foldSplit(trn::assignFolds(trainable, folds, seed), holdoutFold);
     for (auto j : folded.train)
         split.train.push_back(trainableIdx[j]);
     for (auto j : folded.validation)
@@ -129,16 +130,18 @@ void addPack(CLI::App& app) {
         ProgressBar progress("pack",
                              static_cast<long>(json || o->progress == "none" ? 0 : images.size()));
         const std::size_t every = std::max<std::size_t>(1, images.size() / 200);
-        train::writePackedDataset(
+        trn::writePackedDataset(
             images, tax::Taxonomy::builtin(), o->out, o->maxSide,
             [](const fs::path& path) { return eng::loadImage(path).image; },
             [&](std::size_t done, std::size_t total) {
                 if (!json) {
                     progress.advance();
                 } else if (done % every == 0 || done == total) {
-                    std::cout << nlohmann::json{{"event", "pack"}, {"done", done}, {"total", total}}
-                                     .dump()
-                              << std::endl;
+                    trn::ProgressMessage message;
+                    message.kind = trn::ProgressMessage::Kind::Pack;
+                    message.done = static_cast<long>(done);
+                    message.total = static_cast<long>(total);
+                    std::cout << trn::toJsonLine(message) << std::endl;
                 }
             },
             isValidation);
@@ -154,34 +157,33 @@ std::string progressMode(const std::string& requested) {
     return ::isatty(STDERR_FILENO) ? "bar" : "none";
 }
 
-json eventJson(const train::TrainingEvent& e, const tax::Taxonomy& taxonomy) {
-    static const char* kinds[] = {"preparing", "step", "epoch", "finished", "cancelled"};
-    json j = {{"event", kinds[static_cast<int>(e.kind)]},
-              {"epoch", e.epoch + 1},
-              {"epochs", e.epochs},
-              {"step", e.step + 1},
-              {"steps", e.steps},
-              {"loss", e.loss},
-              {"learning_rate", e.learningRate},
-              {"images_per_second", e.imagesPerSecond},
-              {"eta_seconds", e.etaSeconds}};
+// The protocol line for one trainer event (`--progress json`).
+trn::ProgressMessage progressMessage(const trn::TrainingEvent& e) {
+    static constexpr trn::ProgressMessage::Kind kinds[] = {
+        trn::ProgressMessage::Kind::Preparing, trn::ProgressMessage::Kind::Step,
+        trn::ProgressMessage::Kind::Epoch, trn::ProgressMessage::Kind::Finished,
+        trn::ProgressMessage::Kind::Cancelled};
+    trn::ProgressMessage m;
+    m.kind = kinds[static_cast<int>(e.kind)];
+    m.epoch = e.epoch + 1;
+    m.epochs = e.epochs;
+    m.step = e.step + 1;
+    m.steps = e.steps;
+    m.loss = e.loss;
+    m.learningRate = e.learningRate;
+    m.imagesPerSecond = e.imagesPerSecond;
+    m.etaSeconds = e.etaSeconds;
     if (e.validation)
-        j["validation"] = json::parse(e.validation->toJson(taxonomy));
-    if (!e.bundle.empty())
-        j["bundle"] = e.bundle.string();
-    if (e.kind == train::TrainingEvent::Kind::Epoch && e.validation) {
-        j["validation"].erase("first_level");  // keep the line short; the files have everything
-        for (auto& b : j["validation"]["binary"])
-            b.erase("roc");
-    }
-    return j;
+        m.validation = e.validation->summary();
+    m.bundle = e.bundle.string();
+    return m;
 }
 
 void addTrain(CLI::App& app) {
     auto* cmd = app.add_subcommand("train", "Fine-tune Inception v3 with the paper's recipe");
     struct Options {
         std::string pack, out, init, device = "auto", progress = "auto";
-        train::TrainingConfig config;
+        trn::TrainingConfig config;
         int folds = 9, holdoutFold = -1;
         bool resume = false;
     };
@@ -215,7 +217,7 @@ void addTrain(CLI::App& app) {
                     "Start from this bundle's backbone (e.g. ImageNet weights)");
     cmd->add_option("--freeze-through", c.freezeThrough,
                     "Keep the init's blocks up to this one fixed (Conv2d_1a_3x3 ... Mixed_7c)")
-        ->check(CLI::IsMember(train::inceptionBlockNames()));
+        ->check(CLI::IsMember(trn::inceptionBlockNames()));
     cmd->add_option("--batchnorm-images", c.batchNormImages,
                     "Re-estimate batch-norm statistics on this many training images first")
         ->check(CLI::NonNegativeNumber);
@@ -234,17 +236,17 @@ void addTrain(CLI::App& app) {
         ->check(CLI::IsMember({"auto", "bar", "json", "none"}));
     cmd->callback([o] {
         const auto& taxonomy = tax::Taxonomy::builtin();
-        if (!o->resume && fs::exists(fs::path(o->out) / "checkpoint" / "state.json")) {
+        if (!o->resume && trn::RunFolder{o->out}.completeCheckpoint()) {
             throw std::runtime_error("run folder '" + o->out +
                                      "' already has a checkpoint; pass --resume to continue it");
         }
         o->config.device = *eng::parseDevicePreference(o->device);
-        const auto pack = train::PackedDataset::open(o->pack);
+        const auto pack = trn::PackedDataset::open(o->pack);
         const auto split = splitPack(pack, taxonomy, o->folds, o->holdoutFold, o->config.seed);
         const auto& trainIdx = split.train;
         std::vector<std::size_t> validationIdx = split.packedValidation;
         validationIdx.insert(validationIdx.end(), split.holdout.begin(), split.holdout.end());
-        train::Trainer trainer(taxonomy, pack, trainIdx, validationIdx, o->config, o->out);
+        trn::Trainer trainer(taxonomy, pack, trainIdx, validationIdx, o->config, o->out);
         const std::string mode = progressMode(o->progress);
         std::cerr << "training " << trainIdx.size() << " images in " << trainer.classes().size()
                   << " classes, validating on " << validationIdx.size() << ", "
@@ -254,18 +256,18 @@ void addTrain(CLI::App& app) {
         std::signal(SIGTERM, onSignal);
         std::unique_ptr<ProgressBar> bar;
         trainer.run(
-            [&](const train::TrainingEvent& e) {
+            [&](const trn::TrainingEvent& e) {
                 if (mode == "json") {
-                    std::cout << eventJson(e, taxonomy).dump() << std::endl;
+                    std::cout << trn::toJsonLine(progressMessage(e)) << std::endl;
                 } else if (mode == "bar") {
-                    if (e.kind == train::TrainingEvent::Kind::Preparing) {
+                    if (e.kind == trn::TrainingEvent::Kind::Preparing) {
                         if (!bar)
                             bar = std::make_unique<ProgressBar>("batch-norm statistics", e.steps,
                                                                 "batches");
                         bar->advance();
                         if (e.step + 1 == e.steps)
                             bar.reset();
-                    } else if (e.kind == train::TrainingEvent::Kind::Step) {
+                    } else if (e.kind == trn::TrainingEvent::Kind::Step) {
                         if (!bar)
                             bar = std::make_unique<ProgressBar>("epoch " +
                                                                     std::to_string(e.epoch + 1) +
@@ -276,7 +278,7 @@ void addTrain(CLI::App& app) {
                         bar.reset();
                     }
                 }
-                if (e.kind == train::TrainingEvent::Kind::Epoch && mode != "json") {
+                if (e.kind == trn::TrainingEvent::Kind::Epoch && mode != "json") {
                     std::cerr << "epoch " << e.epoch + 1 << ": train loss " << std::fixed
                               << std::setprecision(4) << e.loss;
                     if (e.validation) {
@@ -293,7 +295,7 @@ void addTrain(CLI::App& app) {
             std::cerr << "stopped; resume with --resume\n";
             throw std::runtime_error("training interrupted");
         }
-        std::cerr << "best model: " << train::Trainer::bestBundle(o->out).string() << "\n";
+        std::cerr << "best model: " << trn::RunFolder{o->out}.bestModel().string() << "\n";
     });
 }
 
@@ -323,7 +325,7 @@ void addEvaluate(CLI::App& app) {
         std::vector<tax::NodeIndex> labels;
         std::vector<std::vector<double>> probabilities;
         if (fs::path(o->data).extension() == ".drpack") {
-            const auto pack = train::PackedDataset::open(o->data);
+            const auto pack = trn::PackedDataset::open(o->data);
             const auto images = pack.labelledImages(taxonomy);
             ProgressBar progress("evaluate", static_cast<long>(images.size()));
             for (std::size_t i = 0; i < images.size(); ++i) {
@@ -348,7 +350,7 @@ void addEvaluate(CLI::App& app) {
             }
 #endif
         }
-        const auto report = train::evaluate(predictor.inferenceMap(), labels, probabilities);
+        const auto report = trn::evaluate(predictor.inferenceMap(), labels, probabilities);
         if (!o->out.empty())
             report.writeFiles(o->out, taxonomy);
         std::cout << "images: " << report.images << "\n";
@@ -366,7 +368,7 @@ void addEvaluate(CLI::App& app) {
 
 // One row per held-out image with the calibrated probabilities, for subgroup analyses
 // (packaging/tools/model_card.py joins it with the datasets' metadata).
-void writeHeldOutPredictions(const fs::path& file, const train::PackedDataset& pack,
+void writeHeldOutPredictions(const fs::path& file, const trn::PackedDataset& pack,
                              const std::map<std::size_t, std::vector<double>>& scores,
                              const tax::InferenceMap& inference, double t) {
     std::ostringstream csv;
@@ -377,10 +379,9 @@ void writeHeldOutPredictions(const fs::path& file, const train::PackedDataset& p
     };
     for (const auto& [i, probabilities] : scores) {
         const auto& e = pack.entry(i);
-        const auto p = train::withTemperature(probabilities, t);
+        const auto p = trn::withTemperature(probabilities, t);
         const auto node = inference.taxonomy().find(e.nodeId);
-        const auto malignant =
-            node ? train::malignancyOf(inference.taxonomy(), *node) : std::nullopt;
+        const auto malignant = node ? trn::malignancyOf(inference.taxonomy(), *node) : std::nullopt;
         csv << e.imageId << "," << e.source << "," << eng::toString(e.modality) << "," << e.nodeId
             << ","
             << (!malignant   ? ""
@@ -416,7 +417,7 @@ void addCalibrate(CLI::App& app) {
                     "Write reliability diagrams and predictions.csv (every held-out image) here");
     cmd->callback([o] {
         const auto& taxonomy = tax::Taxonomy::builtin();
-        const auto pack = train::PackedDataset::open(o->pack);
+        const auto pack = trn::PackedDataset::open(o->pack);
         const auto split = splitPack(pack, taxonomy, o->folds, o->holdoutFold, o->seed);
         const auto& fitSet = o->holdoutFold >= 0 ? split.holdout : split.packedValidation;
         const std::vector<std::size_t> checkSet =
@@ -441,10 +442,10 @@ void addCalibrate(CLI::App& app) {
                 labels.push_back(images[i].node);
                 probabilities.push_back(scores[i]);
             }
-            return train::malignancyTruth(inference, labels, probabilities);
+            return trn::malignancyTruth(inference, labels, probabilities);
         };
         const auto fit = scored(fitSet), check = scored(checkSet);
-        const double t = train::fitTemperature(inference, fit);
+        const double t = trn::fitTemperature(inference, fit);
         json calibration = {
             {"method", "temperature scaling of the class logits"},
             {"objective", "log-loss of P(malignant)"},
@@ -453,13 +454,13 @@ void addCalibrate(CLI::App& app) {
                                     std::to_string(o->folds)
                               : "the pack's validation images"},
             {"pack", fs::path(o->pack).filename().string()}};
-        auto describe = [&](const char* name, const std::vector<train::ScoredImage>& set) {
+        auto describe = [&](const char* name, const std::vector<trn::ScoredImage>& set) {
             if (set.empty())
                 return;
-            const auto before = train::reliability(inference, set, 1.0);
-            const auto after = train::reliability(inference, set, t);
-            calibration[name] = {{"before", json::parse(train::toJson(before))},
-                                 {"after", json::parse(train::toJson(after))}};
+            const auto before = trn::reliability(inference, set, 1.0);
+            const auto after = trn::reliability(inference, set, t);
+            calibration[name] = {{"before", json::parse(trn::toJson(before))},
+                                 {"after", json::parse(trn::toJson(after))}};
             std::cout << name << " (" << before.images << " images): ECE " << std::fixed
                       << std::setprecision(4) << before.expectedCalibrationError << " -> "
                       << after.expectedCalibrationError << ", log-loss " << before.logLoss << " -> "
@@ -467,7 +468,7 @@ void addCalibrate(CLI::App& app) {
 #ifdef DERMREADER_HAVE_IMAGE_IO
             if (!o->report.empty()) {
                 fs::create_directories(o->report);
-                train::writeReliabilityDiagram(
+                trn::writeReliabilityDiagram(
                     before, after, t,
                     fs::path(o->report) / ("reliability_" + std::string(name) + ".png"));
             }

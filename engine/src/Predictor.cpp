@@ -48,20 +48,6 @@ std::vector<float> normaliseMap(const torch::Tensor& map) {
 
 }  // namespace
 
-std::optional<DevicePreference> parseDevicePreference(const std::string& text) {
-    if (text == "auto")
-        return DevicePreference::Auto;
-    if (text == "cpu")
-        return DevicePreference::Cpu;
-    if (text == "cuda")
-        return DevicePreference::Cuda;
-    return std::nullopt;
-}
-
-std::string toString(SaliencyMethod method) {
-    return method == SaliencyMethod::Gradient ? "gradient" : "gradcam";
-}
-
 struct Predictor::Impl {
     ModelManifest manifest;
     std::unique_ptr<tax::InferenceMap> inference;

@@ -41,13 +41,6 @@ void colourOf(ColourMap map, float value, std::uint8_t rgb[3]) {
     rgb[2] = static_cast<std::uint8_t>(std::lround(b * 255));
 }
 
-RgbImage renderHeatmap(const SaliencyMap& map, ColourMap colours) {
-    RgbImage out = RgbImage::filled(map.width, map.height, 0, 0, 0);
-    for (std::size_t i = 0; i < map.values.size(); ++i)
-        colourOf(colours, map.values[i], &out.pixels[3 * i]);
-    return out;
-}
-
 RgbImage renderOverlay(const RgbImage& image, const SaliencyMap& map, float opacity,
                        ColourMap colours) {
     if (image.width != map.width || image.height != map.height) {

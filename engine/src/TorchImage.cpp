@@ -1,7 +1,5 @@
 #include "dermreader/engine/TorchImage.h"
 
-#include <cstring>
-
 namespace dermreader::engine {
 
 namespace F = torch::nn::functional;
@@ -14,21 +12,6 @@ torch::Tensor imageToTensor(const RgbImage& image) {
     auto bytes = torch::from_blob(const_cast<std::uint8_t*>(image.pixels.data()),
                                   {image.height, image.width, 3}, torch::kUInt8);
     return bytes.permute({2, 0, 1}).to(torch::kFloat32).div_(255.0f).unsqueeze(0).contiguous();
-}
-
-RgbImage tensorToImage(const torch::Tensor& tensor) {
-    auto t = tensor.detach().to(torch::kCPU, torch::kFloat32);
-    if (t.dim() == 2)
-        t = t.unsqueeze(0).expand({3, t.size(0), t.size(1)});
-    if (t.dim() == 4)
-        t = t[0];
-    t = t.clamp(0.0, 1.0).mul(255.0).round().to(torch::kUInt8).permute({1, 2, 0}).contiguous();
-    RgbImage image;
-    image.height = static_cast<int>(t.size(0));
-    image.width = static_cast<int>(t.size(1));
-    image.pixels.resize(static_cast<std::size_t>(t.numel()));
-    std::memcpy(image.pixels.data(), t.data_ptr<std::uint8_t>(), image.pixels.size());
-    return image;
 }
 
 torch::Tensor resizeAndNormalise(const torch::Tensor& images01, int size,

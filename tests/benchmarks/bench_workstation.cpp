@@ -18,7 +18,8 @@
 #include "dermreader/ui/LibraryBrowser.h"
 #include "dermreader/ui/LibraryModel.h"
 #include "dermreader/ui/MainWindow.h"
-#include "dermreader/ui/PredictionService.h"
+#include "dermreader/workstation/PredictionService.h"
+#include "dermreader/workstation/WorkstationSession.h"
 
 using namespace dermreader::ui;
 
@@ -57,15 +58,18 @@ int main(int argc, char** argv) {
                       QStringLiteral(DERMREADER_SOURCE_DIR "/resources/samples/ISIC_0012099.jpg")});
     parser.process(app);
 
-    PredictionService service(dermreader::taxonomy::Taxonomy::builtin());
-    QString error;
-    if (!service.loadModel(parser.value("model"), {}, &error)) {
-        QTextStream(stderr) << "model: " << error << "\n";
-        return 1;
-    }
     // 1024x768 JPEGs, each a little different so that no result comes from the cache.
     QTemporaryDir dir;
-    MainWindow window(service, dir.filePath("bench-library.sqlite"));
+    dermreader::workstation::SessionOptions options;
+    options.databasePath = dir.filePath("bench-library.sqlite");
+    options.sessionModel = parser.value("model");
+    dermreader::workstation::WorkstationSession session(dermreader::taxonomy::Taxonomy::builtin(),
+                                                        options);
+    if (!session.reloadModel()) {
+        QTextStream(stderr) << "model: " << session.modelError() << "\n";
+        return 1;
+    }
+    MainWindow window(session);
     window.show();
     const int repeats = parser.value("repeats").toInt();
     const QImage base =
@@ -95,7 +99,7 @@ int main(int argc, char** argv) {
         toOverlay.push_back(timer.nsecsElapsed() / 1e6);
     }
     QTextStream out(stdout);
-    out << "device: " << service.deviceDescription() << "\n";
+    out << "device: " << session.predictions().deviceDescription() << "\n";
     out << "select -> probability shown (1024x768 JPEG), median of " << repeats << ": "
         << QString::number(median(toProbability), 'f', 1) << " ms\n";
     out << "select -> saliency overlay shown (gradient), median of " << repeats << ": "

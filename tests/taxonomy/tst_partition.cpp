@@ -9,7 +9,7 @@
 #include "dermreader/training/Dataset.h"
 
 using namespace dermreader::taxonomy;
-namespace training = dermreader::training;
+namespace trn = dermreader::training;
 
 namespace {
 
@@ -128,11 +128,11 @@ class TestPartition : public QObject {
         std::vector<std::int64_t> perNode(t.size(), 0);
         std::int64_t totalImages = 0;
         for (const auto& [format, path] :
-             std::vector<std::pair<training::DatasetFormat, std::filesystem::path>>{
-                 {training::DatasetFormat::Ham10000, root / "ham10000"},
-                 {training::DatasetFormat::Isic2017, root / "isic2017" / "training"},
-                 {training::DatasetFormat::PadUfes20, root / "pad-ufes20"}}) {
-            const auto dataset = training::importDataset(path, format, t);
+             std::vector<std::pair<trn::DatasetFormat, std::filesystem::path>>{
+                 {trn::DatasetFormat::Ham10000, root / "ham10000"},
+                 {trn::DatasetFormat::Isic2017, root / "isic2017" / "training"},
+                 {trn::DatasetFormat::PadUfes20, root / "pad-ufes20"}}) {
+            const auto dataset = trn::importDataset(path, format, t);
             const auto c = dataset.countsPerNode(t);
             for (std::size_t i = 0; i < c.size(); ++i)
                 perNode[i] += c[i];

@@ -10,6 +10,7 @@
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/engine/Safetensors.h"
+#include "dermreader/training/RunFolder.h"
 #include "dermreader/training/Trainer.h"
 
 using namespace dermreader::training;
@@ -128,12 +129,12 @@ class TestTrainer : public QObject {
         QCOMPARE(kinds.front(), TrainingEvent::Kind::Step);
         QCOMPARE(kinds.back(), TrainingEvent::Kind::Finished);
 
-        QVERIFY(sameWeights(root / "straight" / "checkpoint" / "model.safetensors",
-                            root / "resumed" / "checkpoint" / "model.safetensors"));
-        QVERIFY(sameWeights(Trainer::lastBundle(root / "straight") / "weights.safetensors",
-                            Trainer::lastBundle(root / "resumed") / "weights.safetensors"));
+        QVERIFY(sameWeights(RunFolder::modelFile(RunFolder{root / "straight"}.checkpoint()),
+                            RunFolder::modelFile(RunFolder{root / "resumed"}.checkpoint())));
+        QVERIFY(sameWeights(RunFolder{root / "straight"}.lastModel() / "weights.safetensors",
+                            RunFolder{root / "resumed"}.lastModel() / "weights.safetensors"));
         // The bundle is usable by the workstation's predictor.
-        eng::Predictor predictor(Trainer::lastBundle(root / "resumed"), taxonomy());
+        eng::Predictor predictor(RunFolder{root / "resumed"}.lastModel(), taxonomy());
         QCOMPARE(predictor.manifest().classes.size(), std::size_t(2));
         QCOMPARE(predictor.manifest().inputSize, 75);
 
@@ -158,7 +159,7 @@ class TestTrainer : public QObject {
         Trainer trainer(taxonomy(), pack, allIndices(8), {}, config, root / "run");
         trainer.run();
         const auto trained =
-            eng::SafetensorsFile::open(Trainer::lastBundle(root / "run") / "weights.safetensors");
+            eng::SafetensorsFile::open(RunFolder{root / "run"}.lastModel() / "weights.safetensors");
         const auto original = eng::SafetensorsFile::open(root / "init" / "weights.safetensors");
         const auto* a = trained.find("Mixed_7c.branch3x3dbl_2.conv.weight");
         const auto* b = original.find("Mixed_7c.branch3x3dbl_2.conv.weight");
@@ -166,7 +167,7 @@ class TestTrainer : public QObject {
         QCOMPARE(std::memcmp(trained.data(*a), original.data(*b), a->end - a->begin), 0);
         QCOMPARE(trained.find("fc.weight")->shape[0],
                  std::int64_t(2));  // replaced: nevus, melanoma
-        QCOMPARE(eng::readManifest(Trainer::lastBundle(root / "run")).mean[0],
+        QCOMPARE(eng::readManifest(RunFolder{root / "run"}.lastModel()).mean[0],
                  0.4f);  // its normalisation
     }
 
@@ -202,9 +203,9 @@ class TestTrainer : public QObject {
         QCOMPARE(events[3].learningRate, 0.001 * 2 / 4);
 
         const auto one =
-            eng::SafetensorsFile::open(Trainer::lastBundle(root / "one") / "weights.safetensors");
+            eng::SafetensorsFile::open(RunFolder{root / "one"}.lastModel() / "weights.safetensors");
         const auto two =
-            eng::SafetensorsFile::open(Trainer::lastBundle(root / "two") / "weights.safetensors");
+            eng::SafetensorsFile::open(RunFolder{root / "two"}.lastModel() / "weights.safetensors");
         const auto init = eng::SafetensorsFile::open(root / "init" / "weights.safetensors");
         auto same = [](const eng::SafetensorsFile& a, const eng::SafetensorsFile& b,
                        const std::string& name) {
@@ -221,7 +222,7 @@ class TestTrainer : public QObject {
         QVERIFY(!same(two, one, "Mixed_7c.branch_pool.conv.weight"));
         QVERIFY(!same(two, one, "Mixed_7a.branch3x3_1.bn.running_mean"));
         // The trained model names where its weights came from.
-        const auto trained = eng::readManifest(Trainer::lastBundle(root / "two"));
+        const auto trained = eng::readManifest(RunFolder{root / "two"}.lastModel());
         QVERIFY(QString::fromStdString(trained.trainingJson)
                     .contains(R"("init":{"provenance":"test weights of known origin"})"));
     }

@@ -19,6 +19,7 @@
 #include "dermreader/engine/TorchInceptionV3.h"
 #include "dermreader/engine/TorchStateDict.h"
 #include "dermreader/taxonomy/Partition.h"
+#include "dermreader/training/RunFolder.h"
 #include "dermreader/training/TorchAugment.h"
 
 #ifdef DERMREADER_WITH_CUDA
@@ -231,7 +232,7 @@ struct Trainer::Impl {
         return scheduledLearningRate(config, epoch) * warmup;
     }
 
-    fs::path checkpointDir() const { return runDir / "checkpoint"; }
+    RunFolder folder() const { return {runDir}; }
 
     json runIdentity() const {
         json train = json::array(), validation = json::array();
@@ -251,7 +252,7 @@ struct Trainer::Impl {
 
     void prepareRunDir() {
         fs::create_directories(runDir);
-        const fs::path identityFile = runDir / "run.json";
+        const fs::path identityFile = folder().identityFile();
         const json identity = runIdentity();
         if (fs::exists(identityFile)) {
             std::ifstream in(identityFile);
@@ -270,40 +271,33 @@ struct Trainer::Impl {
 
     // The checkpoint folder is replaced as a whole: written to checkpoint.partial (state.json
     // last), then swapped in by renames, so a crash at any point leaves one complete checkpoint.
-    fs::path completeCheckpoint() const {
-        for (const char* name : {"checkpoint", "checkpoint.partial", "checkpoint.old"}) {
-            if (fs::exists(runDir / name / "state.json"))
-                return runDir / name;
-        }
-        return {};
-    }
-
     void loadCheckpoint() {
-        const fs::path dir = completeCheckpoint();
-        if (dir.empty())
+        const auto checkpoint = folder().completeCheckpoint();
+        if (!checkpoint)
             return;
-        std::ifstream in(dir / "state.json");
+        const fs::path& dir = *checkpoint;
+        std::ifstream in(RunFolder::stateFile(dir));
         const json state = json::parse(in);
         epochsDone = state.at("epochs_done").get<int>();
         bestScore = state.value("best_score", -1.0);
         history = state.value("history", json::array());
-        eng::loadStateDict(*model, eng::SafetensorsFile::open(dir / "model.safetensors"));
-        optimizer->load(eng::SafetensorsFile::open(dir / "optimizer.safetensors"));
+        eng::loadStateDict(*model, eng::SafetensorsFile::open(RunFolder::modelFile(dir)));
+        optimizer->load(eng::SafetensorsFile::open(RunFolder::optimizerFile(dir)));
     }
 
     void saveCheckpoint() {
-        const fs::path partial = runDir / "checkpoint.partial", old = runDir / "checkpoint.old";
+        const fs::path partial = folder().partialCheckpoint(), old = folder().oldCheckpoint();
         fs::remove_all(partial);
         fs::create_directories(partial);
-        eng::saveStateDict(*model, partial / "model.safetensors");
-        optimizer->save(partial / "optimizer.safetensors");
+        eng::saveStateDict(*model, RunFolder::modelFile(partial));
+        optimizer->save(RunFolder::optimizerFile(partial));
         writeJsonAtomically(
-            partial / "state.json",
+            RunFolder::stateFile(partial),
             {{"epochs_done", epochsDone}, {"best_score", bestScore}, {"history", history}});
         fs::remove_all(old);
-        if (fs::exists(checkpointDir()))
-            fs::rename(checkpointDir(), old);
-        fs::rename(partial, checkpointDir());
+        if (fs::exists(folder().checkpoint()))
+            fs::rename(folder().checkpoint(), old);
+        fs::rename(partial, folder().checkpoint());
         fs::remove_all(old);
     }
 
@@ -556,7 +550,7 @@ void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* can
         std::optional<EvaluationReport> report;
         if (!d.validationIndices.empty()) {
             report = d.validate();
-            report->writeFiles(d.runDir / ("epoch-" + std::to_string(epoch + 1)), d.taxonomy);
+            report->writeFiles(d.folder().epochReport(epoch + 1), d.taxonomy);
         }
         json record = {{"epoch", epoch + 1},
                        {"train_loss", lossSum / steps},
@@ -568,11 +562,11 @@ void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* can
             record["mean_class_accuracy_level2"] = report->secondLevel.meanClassAccuracy;
         }
         d.history.push_back(record);
-        d.writeBundle(lastBundle(d.runDir), report ? &*report : nullptr, seconds);
+        d.writeBundle(d.folder().lastModel(), report ? &*report : nullptr, seconds);
         const double score = report ? selectionScore(*report) : static_cast<double>(epoch);
         if (score > d.bestScore) {
             d.bestScore = score;
-            d.writeBundle(bestBundle(d.runDir), report ? &*report : nullptr, seconds);
+            d.writeBundle(d.folder().bestModel(), report ? &*report : nullptr, seconds);
         }
         d.saveCheckpoint();
 
@@ -585,14 +579,14 @@ void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* can
         event.loss = lossSum / steps;
         event.learningRate = scheduledLearningRate(config, epoch);
         event.validation = report;
-        event.bundle = lastBundle(d.runDir);
+        event.bundle = d.folder().lastModel();
         notify(event);
     }
     TrainingEvent done;
     done.kind = TrainingEvent::Kind::Finished;
     done.epoch = config.epochs - 1;
     done.epochs = config.epochs;
-    done.bundle = bestBundle(d.runDir);
+    done.bundle = d.folder().bestModel();
     notify(done);
 }
 

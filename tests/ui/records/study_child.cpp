@@ -13,6 +13,7 @@
 #include <string>
 #include <thread>
 
+#include "TestSession.h"
 #include "dermreader/records/Accounts.h"
 #include "dermreader/records/ReaderStudy.h"
 #include "dermreader/records/Schema.h"
@@ -41,12 +42,14 @@ int main(int argc, char** argv) {
         if (mode == "read-ui" && argc >= 6) {
             qputenv("QT_QPA_PLATFORM", "offscreen");
             QApplication app(argc, argv);
-            auto connection = std::make_shared<Database>(std::move(db));
-            Accounts accounts(*connection);
-            const User reader = accounts.authenticate(argv[4], argv[5]);
-            auto session =
-                std::make_unique<ReaderSession>(*connection, reader, std::atoll(argv[3]));
-            dermreader::ui::ReadingWindow window(connection, std::move(session), nullptr);
+            auto workstation = testdata::makeSession(QString::fromUtf8(argv[2]));
+            QString error;
+            const auto reader = workstation->signIn(argv[4], argv[5], &error);
+            if (!reader)
+                throw std::runtime_error(error.toStdString());
+            auto session = std::make_unique<ReaderSession>(workstation->database(), *reader,
+                                                           std::atoll(argv[3]));
+            dermreader::ui::ReadingWindow window(*workstation, std::move(session));
             window.show();
             QObject::connect(&window, &dermreader::ui::ReadingWindow::decisionRecorded,
                              [](qint64 caseId) { std::cout << "ack " << caseId << std::endl; });

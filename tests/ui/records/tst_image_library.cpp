@@ -13,7 +13,7 @@
 
 using namespace dermreader::records;
 namespace eng = dermreader::engine;
-namespace tr = dermreader::training;
+namespace trn = dermreader::training;
 namespace fs = std::filesystem;
 
 namespace {
@@ -116,8 +116,8 @@ class TestImageLibrary : public QObject {
                                               "nev_1.png,nevus,L2,dermoscopic,0\n"
                                               "bcc_1.png,basal cell carcinoma,L3,clinical,1\n";
         const auto& taxonomy = dermreader::taxonomy::Taxonomy::builtin();
-        const tr::Dataset dataset =
-            tr::importDataset(data / "labels.csv", tr::DatasetFormat::GenericCsv, taxonomy);
+        const trn::Dataset dataset =
+            trn::importDataset(data / "labels.csv", trn::DatasetFormat::GenericCsv, taxonomy);
 
         Database db = openWorkstationDatabase(root() / "filters.sqlite");
         ImageLibrary library(db);

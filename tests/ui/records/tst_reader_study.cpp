@@ -407,14 +407,14 @@ class TestReaderStudy : public QObject {
     // test (65 carcinomas, 70 seborrheic keratoses) from PAD-UFES-20.
     void paperSizedStudiesFromTheSharedData() {
         REQUIRE_SHARED_DATA();
-        namespace tr = dermreader::training;
-        auto candidates = [](tr::DatasetFormat format, const fs::path& source) {
-            tr::ImportOptions options;
+        namespace trn = dermreader::training;
+        auto candidates = [](trn::DatasetFormat format, const fs::path& source) {
+            trn::ImportOptions options;
             options.checkFilesExist = false;
             options.strict = false;
             std::vector<StudyCandidate> result;
             for (const auto& image :
-                 tr::importDataset(source, format, taxonomy(), options).images) {
+                 trn::importDataset(source, format, taxonomy(), options).images) {
                 result.push_back({image.path, image.imageId, taxonomy().node(image.node).id,
                                   image.modality, image.biopsyProven, image.group});
             }
@@ -431,7 +431,7 @@ class TestReaderStudy : public QObject {
         dermoscopic.task = StudyTask::MelanocyticDermoscopic;
         dermoscopic.malignantCases = 71;
         dermoscopic.benignCases = 40;
-        const auto ham = candidates(tr::DatasetFormat::Ham10000, root / "ham10000");
+        const auto ham = candidates(trn::DatasetFormat::Ham10000, root / "ham10000");
         const auto first =
             studies.cases(coordinator, studies.create(coordinator, dermoscopic, ham));
         QCOMPARE(int(first.size()), 111);
@@ -444,7 +444,7 @@ class TestReaderStudy : public QObject {
         epidermal.task = StudyTask::Epidermal;
         epidermal.malignantCases = 65;
         epidermal.benignCases = 70;
-        const auto pad = candidates(tr::DatasetFormat::PadUfes20, root / "pad-ufes20");
+        const auto pad = candidates(trn::DatasetFormat::PadUfes20, root / "pad-ufes20");
         // PAD-UFES-20 biopsied too few seborrheic keratoses for the paper's 70; the refusal
         // says how many there are, and without the biopsy condition the study can be drawn.
         try {

@@ -319,13 +319,6 @@ std::int64_t ImageLibrary::size() const {
     return statement.integer(0);
 }
 
-void ImageLibrary::setModality(std::int64_t imageId, engine::ImageModality modality) {
-    database_.prepare("UPDATE images SET modality = ?1 WHERE id = ?2")
-        .bind(1, engine::toString(modality))
-        .bind(2, imageId)
-        .run();
-}
-
 void ImageLibrary::recordRisk(const std::string& contentHash, const std::string& model,
                               double malignant, const std::string& topNode) {
     database_

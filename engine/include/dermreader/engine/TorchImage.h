@@ -12,8 +12,6 @@ namespace dermreader::engine {
 
 // [1, 3, H, W] float in [0, 1] on the CPU.
 torch::Tensor imageToTensor(const RgbImage& image);
-// A [H, W] or [1, 3, H, W] tensor in [0, 1] back to 8-bit RGB (grey maps to R=G=B).
-RgbImage tensorToImage(const torch::Tensor& tensor);
 
 // Squashes [N, 3, H, W] in [0, 1] to size x size (bilinear, antialiased when shrinking) and
 // normalises with the model's mean and std. Differentiable, so saliency reaches the pixels.

@@ -86,14 +86,6 @@ class Trainer {
     std::vector<engine::ModelClass> classes() const;
     std::string deviceDescription() const;
 
-    // Run folder layout.
-    static std::filesystem::path lastBundle(const std::filesystem::path& runDir) {
-        return runDir / "model-last";
-    }
-    static std::filesystem::path bestBundle(const std::filesystem::path& runDir) {
-        return runDir / "model-best";
-    }
-
   private:
     struct Impl;
     std::unique_ptr<Impl> impl_;

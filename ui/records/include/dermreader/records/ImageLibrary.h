@@ -85,7 +85,6 @@ class ImageLibrary {
     std::vector<std::string> collections() const;
     std::int64_t size() const;
 
-    void setModality(std::int64_t imageId, engine::ImageModality modality);
     void recordRisk(const std::string& contentHash, const std::string& model, double malignant,
                     const std::string& topNode);
 

@@ -1,0 +1,382 @@
+// The workstation, offscreen: select real images and see exactly what the engine computes;
+// the overlay changes the rendered pixels; a corrupt file shows an error; fast navigation
+// ends on the last image's result; no model still lets the dermatologist view images.
+#include <QtTest>
+
+#include <QDir>
+#include <QFile>
+#include <QImage>
+#include <QLabel>
+#include <QSignalSpy>
+#include <QTableWidget>
+#include <QTemporaryDir>
+#include <QTreeView>
+
+#include "DicomFixtures.h"
+#include "TestModels.h"
+#include "TestSession.h"
+#include "dermreader/engine/ImageLoader.h"
+#include "dermreader/engine/ModelFactory.h"
+#include "dermreader/engine/Predictor.h"
+#include "dermreader/ui/AnalysisPanel.h"
+#include "dermreader/ui/ImageViewer.h"
+#include "dermreader/ui/LibraryBrowser.h"
+#include "dermreader/ui/LibraryModel.h"
+#include "dermreader/ui/MainWindow.h"
+#include "dermreader/ui/SettingsDialog.h"
+#include "dermreader/ui/TaxonomyTreeModel.h"
+#include "dermreader/workstation/PredictionService.h"
+
+using namespace dermreader::ui;
+using dermreader::workstation::WorkstationSettings;
+namespace eng = dermreader::engine;
+namespace tax = dermreader::taxonomy;
+
+namespace {
+
+const tax::Taxonomy& taxonomy() {
+    return tax::Taxonomy::builtin();
+}
+
+QImage rendered(ImageViewer* viewer) {
+    return viewer->viewport()->grab().toImage();
+}
+
+}  // namespace
+
+class TestWorkstation : public QObject {
+    Q_OBJECT
+
+  private Q_SLOTS:
+    void initTestCase() {
+        QVERIFY(dir_.isValid());
+        QCoreApplication::setOrganizationName(
+            "dermreader-tests");  // keep the user's settings apart
+        images_ = dir_.filePath("images");
+        QDir().mkpath(images_);
+        const QDir samples(QStringLiteral(DERMREADER_SOURCE_DIR "/resources/samples"));
+        for (const auto& name : samples.entryList({"*.jpg"}))
+            QFile::copy(samples.filePath(name), images_ + "/" + name);
+        QFile corrupt(images_ + "/zz_corrupt.jpg");
+        QVERIFY(corrupt.open(QIODevice::WriteOnly));
+        corrupt.write("\xFF\xD8\xFF not really a jpeg");
+        corrupt.close();
+
+        bundle_ = dir_.filePath("model");
+        eng::createInitialBundle(
+            bundle_.toStdString(),
+            testdata::testManifest("gui test model", {"nevus", "melanoma", "seborrheic_keratosis",
+                                                      "basal_cell_carcinoma", "dermatofibroma"}),
+            21);
+        predictor_ = std::make_unique<eng::Predictor>(bundle_.toStdString(), taxonomy());
+    }
+
+    void init() {
+        session_ = testdata::makeSession(dir_.filePath("workstation.sqlite"), bundle_);
+        QVERIFY2(session_->reloadModel(), qPrintable(session_->modelError()));
+        window_ = std::make_unique<MainWindow>(*session_);
+        window_->show();
+        window_->setOverlayEnabled(false);
+        window_->setOverlayOpacity(60);
+    }
+
+    void cleanup() {
+        window_.reset();
+        session_.reset();
+    }
+
+    void showsExactlyWhatTheEngineComputes() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        const QString path = window_->currentPath();
+        QCOMPARE(shown.last().at(0).toString(), path);
+        const auto expected = predictor_->predict(eng::loadImage(path.toStdString()).image);
+        QCOMPARE(window_->analysisPanel()->malignantText(),
+                 QStringLiteral("%1 %").arg(100.0 * expected.malignant, 0, 'f', 1));
+        const auto& shownP = window_->analysisPanel()->treeModel()->probabilities();
+        QCOMPARE(shownP.size(), expected.nodeProbabilities.size());
+        for (std::size_t n = 0; n < shownP.size(); ++n)
+            QVERIFY(std::abs(shownP[n] - expected.nodeProbabilities[n]) < 1e-9);
+        QVERIFY(window_->analysisPanel()->binaryText().contains("P(melanoma)"));
+        QCOMPARE(window_->viewer()->imageSize(), QSize(256, 256));
+        // The tree has the most probable leaf selected.
+        const auto current = window_->analysisPanel()->treeView()->currentIndex();
+        QCOMPARE(window_->analysisPanel()->treeModel()->nodeAt(current),
+                 expected.topClasses.front().node);
+    }
+
+    void overlayToggleAndOpacityChangeThePixels() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        QTest::qWait(50);
+        const QImage plain = rendered(window_->viewer());
+        QSignalSpy saliency(window_.get(), &MainWindow::saliencyShown);
+        window_->setOverlayEnabled(true);
+        QVERIFY(saliency.wait(30000));
+        QTest::qWait(50);
+        const QImage withOverlay = rendered(window_->viewer());
+        QVERIFY(window_->viewer()->hasOverlay());
+        QVERIFY(withOverlay != plain);
+        window_->setOverlayOpacity(10);
+        QTest::qWait(50);
+        const QImage faint = rendered(window_->viewer());
+        QVERIFY(faint != withOverlay && faint != plain);
+        window_->setOverlayEnabled(false);
+        QTest::qWait(50);
+        QCOMPARE(rendered(window_->viewer()), plain);
+        // Registered under rotation: the overlay turns with the image.
+        window_->setOverlayEnabled(true);
+        window_->viewer()->rotateClockwise();
+        QTest::qWait(50);
+        QVERIFY(rendered(window_->viewer()) != withOverlay);
+    }
+
+    void corruptFileShowsAnErrorAndTheAppGoesOn() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        QSignalSpy errors(window_.get(), &MainWindow::errorShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        const int last = window_->browser()->rowCount() - 1;
+        window_->selectRow(last);  // zz_corrupt.jpg sorts last
+        QVERIFY(errors.wait(30000));
+        QVERIFY(window_->viewer()->showsError());
+        QVERIFY2(window_->viewer()->errorText().contains("zz_corrupt.jpg"),
+                 qPrintable(window_->viewer()->errorText()));
+        QVERIFY(!window_->shownPrediction());
+        window_->previous();
+        QVERIFY(shown.wait(30000));
+        QVERIFY(!window_->viewer()->showsError());
+    }
+
+    void quickNavigationEndsOnTheLastImage() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        for (int i = 0; i < 3; ++i)
+            window_->next();  // faster than predictions arrive
+        const QString last = window_->currentPath();
+        QTRY_VERIFY_WITH_TIMEOUT(!shown.isEmpty() && shown.last().at(0).toString() == last, 30000);
+        QTest::qWait(1500);  // nothing older may arrive afterwards
+        QCOMPARE(shown.last().at(0).toString(), last);
+        QCOMPARE(window_->currentPath(), last);
+        const auto expected = predictor_->predict(eng::loadImage(last.toStdString()).image);
+        QVERIFY(window_->shownPrediction());
+        QVERIFY(std::abs(window_->shownPrediction()->malignant - expected.malignant) < 1e-9);
+    }
+
+    void dicomShowsItsTagsAndModality() {
+        QTemporaryDir folder;
+        std::vector<std::uint8_t> rgb(64 * 48 * 3);
+        for (std::size_t i = 0; i < rgb.size(); ++i)
+            rgb[i] = static_cast<std::uint8_t>(i * 7);
+        testdata::writeDicom((folder.path() + "/lesion.dcm").toStdString(), 64, 48, rgb,
+                             {"1.2.840.10008.5.1.4.1.1.77.1.7", true, EXS_LittleEndianExplicit});
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(folder.path());
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(window_->viewer()->imageSize(), QSize(64, 48));
+        QString table;
+        auto* details = window_->imageDetails();
+        for (int r = 0; r < details->rowCount(); ++r) {
+            table += details->item(r, 0)->text() + "=" + details->item(r, 1)->text() + ";";
+        }
+        QVERIFY2(table.contains("Modality=dermoscopic") &&
+                     table.contains("PatientName=Test^Patient") && table.contains("Format=DICOM"),
+                 qPrintable(table));
+        QCOMPARE(window_->findChild<QLabel*>("modalityBadge")->text(),
+                 QStringLiteral("DERMOSCOPIC"));
+    }
+
+    void settingsChangeThresholdsAndReloadTheModel() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        const double p = window_->shownPrediction()->malignant;
+        WorkstationSettings settings;
+        settings.modelBundle = bundle_;
+        settings.save();  // the model in use: only the thresholds change below
+        settings.thresholds.review = p / 4;
+        settings.thresholds.biopsy = p / 2;
+        window_->applySettings(settings);
+        QVERIFY2(window_->analysisPanel()->verdictText().startsWith("Above the biopsy threshold"),
+                 qPrintable(window_->analysisPanel()->verdictText()));
+        settings.thresholds.review = std::min(0.999, p + 0.001);
+        settings.thresholds.biopsy = std::min(1.0, p + 0.002);
+        window_->applySettings(settings);
+        QVERIFY(window_->analysisPanel()->verdictText().startsWith("Below the review threshold"));
+        // Turning on test-time augmentation reloads the model and analyses the image again.
+        shown.clear();
+        settings.testTimeAugmentation = true;
+        window_->applySettings(settings);
+        QVERIFY(shown.wait(30000));
+        QVERIFY(window_->shownPrediction());
+        QVERIFY(std::abs(window_->shownPrediction()->malignant - p) > 1e-9);
+        settings.testTimeAugmentation = false;
+        settings.thresholds.review = 0.2;
+        settings.thresholds.biopsy = 0.5;
+        settings.save();
+    }
+
+    void exportsAOnePageReport() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        const QString pdf = dir_.filePath("case.pdf");
+        window_->exportReport(pdf);
+        QFile file(pdf);
+        QVERIFY(file.open(QIODevice::ReadOnly));
+        QVERIFY(file.read(5) == "%PDF-");
+        QVERIFY(file.size() > 5000);
+    }
+
+    void libraryRecordsFoldersAndFilters() {
+        QTemporaryDir folder;
+        for (const char* name : {"a_clinical.jpg", "b_other.jpg"})
+            QFile::copy(images_ + "/" + QDir(images_).entryList({"ISIC*.jpg"}).first(),
+                        folder.path() + "/" + name);
+        testdata::writeDicom((folder.path() + "/c_lesion.dcm").toStdString(), 16, 12,
+                             std::vector<std::uint8_t>(16 * 12 * 3, 120),
+                             {"1.2.840.10008.5.1.4.1.1.77.1.7", true, EXS_LittleEndianExplicit});
+        LibraryBrowser* browser = window_->browser();
+        QVERIFY(browser->hasLibrary());
+        QSignalSpy imported(browser, &LibraryBrowser::importFinished);
+        window_->openFolder(folder.path());
+        QCOMPARE(browser->rowCount(), 3);  // listed at once, recorded in the background
+        QVERIFY(imported.wait(30000));
+        QCOMPARE(browser->rowCount(), 3);
+        const auto* record = browser->model()->recordAt(2);
+        QVERIFY(record);
+        QCOMPARE(QString::fromStdString(eng::toString(record->modality)), QString("dermoscopic"));
+        QCOMPARE(QString::fromStdString(record->patientId), QString("P123"));
+
+        browser->setModalityFilter(eng::ImageModality::Dermoscopic);
+        QCOMPARE(browser->rowCount(), 1);
+        QVERIFY(browser->currentPath().endsWith("c_lesion.dcm"));
+        browser->setModalityFilter(std::nullopt);
+        QCOMPARE(browser->rowCount(), 3);
+        browser->setSearchText("b_OTHER");
+        QCOMPARE(browser->rowCount(), 1);
+        browser->setSearchText("P123");  // the DICOM patient id
+        QCOMPARE(browser->rowCount(), 1);
+        browser->setSearchText({});
+        // Grid and list views share one current image.
+        browser->selectRow(1);
+        browser->setListMode(true);
+        QVERIFY(browser->listMode());
+        QCOMPARE(browser->currentRow(), 1);
+        browser->setListMode(false);
+    }
+
+    void importsQueueAndImagesKeepEveryCollection() {
+        QTemporaryDir folder;
+        const QStringList samples = QDir(images_).entryList({"ISIC*.jpg"});
+        for (const QString& name : samples.mid(0, 2))
+            QFile::copy(images_ + "/" + name, folder.path() + "/" + name);
+        QFile csv(folder.path() + "/queued.csv");
+        QVERIFY(csv.open(QIODevice::WriteOnly));
+        csv.write(("path,label,modality\n" + samples[0] + ",melanoma,dermoscopic\n" + samples[1] +
+                   ",nevus,dermoscopic\n")
+                      .toUtf8());
+        csv.close();
+        LibraryBrowser* browser = window_->browser();
+        QSignalSpy imported(browser, &LibraryBrowser::importFinished);
+        window_->openFolder(folder.path());
+        window_->importDataset(csv.fileName(), "csv");  // queued behind the folder
+        QTRY_COMPARE_WITH_TIMEOUT(imported.size(), 2, 30000);
+        QCOMPARE(imported.at(1).at(0).toString(), QString("queued"));
+        QCOMPARE(browser->rowCount(), 2);  // the dataset, shown after its import
+        QVERIFY(browser->model()->recordAt(0)->diagnosisNode.has_value());
+        browser->showCollection(QDir::cleanPath(folder.path()));
+        QCOMPARE(browser->rowCount(), 2);  // still in the folder's collection too
+        QCOMPARE(QString::fromStdString(eng::toString(browser->model()->recordAt(0)->modality)),
+                 QString("dermoscopic"));
+    }
+
+    void importedDatasetShowsDiagnosesAndRecordsRisk() {
+        const QStringList samples = QDir(images_).entryList({"ISIC*.jpg"});
+        QTemporaryDir data;
+        QFile csv(data.path() + "/labels.csv");
+        QVERIFY(csv.open(QIODevice::WriteOnly));
+        csv.write("path,label,modality\n");
+        csv.write((images_ + "/" + samples[0] + ",melanoma,dermoscopic\n").toUtf8());
+        csv.write((images_ + "/" + samples[1] + ",nevus,dermoscopic\n").toUtf8());
+        csv.write("missing.jpg,nevus,dermoscopic\n");  // reported, not fatal
+        csv.close();
+        LibraryBrowser* browser = window_->browser();
+        QSignalSpy imported(browser, &LibraryBrowser::importFinished);
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->importDataset(csv.fileName(), "csv");
+        QVERIFY(imported.wait(30000));
+        QCOMPARE(imported.last().at(1).toInt(), 2);  // new labels for the two images
+        QCOMPARE(imported.last().at(2).toInt(), 1);  // problems
+        QCOMPARE(browser->rowCount(), 2);
+        browser->setDiagnosisFilter(dermreader::records::LibraryFilter::Diagnosis::Known);
+        QCOMPARE(browser->rowCount(), 2);
+        const QModelIndex diagnosis = browser->model()->index(0, LibraryModel::DiagnosisColumn);
+        QCOMPARE(diagnosis.data().toString(),
+                 QString::fromStdString(taxonomy().node(*taxonomy().find("melanoma")).name));
+
+        // Viewing an image records what the model said, and the risk filter uses it.
+        browser->selectRow(0);
+        QTRY_VERIFY_WITH_TIMEOUT(window_->shownPrediction().has_value(), 30000);
+        const QString path = window_->currentPath();
+        const double p = window_->shownPrediction()->malignant;
+        QTRY_VERIFY(browser->model()->recordAt(0)->malignant.has_value());
+        QVERIFY(std::abs(*browser->model()->recordAt(0)->malignant - p) < 1e-9);
+        using Risk = dermreader::records::LibraryFilter::Risk;
+        browser->setRiskFilter(Risk::NotPredicted, 0);
+        QCOMPARE(browser->rowCount(), 1);
+        QVERIFY(browser->model()->pathAt(0) != path);
+        browser->setRiskFilter(p >= 0.2 ? Risk::AtLeast : Risk::Below, 0.2);
+        QCOMPARE(browser->rowCount(), 1);
+        QCOMPARE(browser->model()->pathAt(0), path);
+    }
+
+    void aBadDatabaseLeavesFolderBrowsing() {
+        // The database path is a JPEG: the library is off with a message naming the file, and
+        // the folder is still browsed and analysed.
+        const QString notADatabase = images_ + "/" + QDir(images_).entryList({"ISIC*.jpg"}).first();
+        window_.reset();
+        session_ = testdata::makeSession(notADatabase, bundle_);
+        QVERIFY(session_->reloadModel());
+        window_ = std::make_unique<MainWindow>(*session_);
+        window_->show();
+        QVERIFY(!window_->browser()->hasLibrary());
+        QVERIFY2(window_->browser()->libraryError().contains(QFileInfo(notADatabase).fileName()),
+                 qPrintable(window_->browser()->libraryError()));
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(window_->browser()->rowCount(), 6);
+        window_->browser()->setSearchText("zz_");  // name filter without a library
+        QCOMPARE(window_->browser()->rowCount(), 1);
+        // The file itself is untouched.
+        QVERIFY(!QImage(notADatabase).isNull());
+    }
+
+    void worksWithoutAModel() {
+        window_.reset();
+        session_ = testdata::makeSession(dir_.filePath("workstation.sqlite"),
+                                         dir_.filePath("no-such-model"));
+        QVERIFY(!session_->reloadModel());
+        QVERIFY(session_->modelError().contains("no-such-model"));
+        window_ = std::make_unique<MainWindow>(*session_);
+        window_->refreshStatus();
+        window_->show();
+        window_->openFolder(images_);
+        QTRY_COMPARE_WITH_TIMEOUT(window_->viewer()->imageSize(), QSize(256, 256), 30000);
+        QVERIFY(window_->analysisPanel()->malignantText() == QStringLiteral("–"));
+    }
+
+  private:
+    QTemporaryDir dir_;
+    QString images_, bundle_;
+    std::unique_ptr<eng::Predictor> predictor_;
+    std::unique_ptr<dermreader::workstation::WorkstationSession> session_;
+    std::unique_ptr<MainWindow> window_;
+};
+
+QTEST_MAIN(TestWorkstation)
+#include "tst_workstation.moc"

@@ -1,0 +1,41 @@
+#pragma once
+// Which model the workstation uses, decided in one place:
+//   a bundle named for this session (command line --model, or File > Open model bundle)
+//   > the model a trainer activated in the registry
+//   > the bundle chosen in Settings
+//   > the embedded default model.
+// Device and test-time augmentation always come from Settings, overridden by the command line,
+// whichever bundle wins.
+
+#include <QString>
+#include <optional>
+
+#include "dermreader/engine/Prediction.h"
+#include "dermreader/workstation/Settings.h"
+
+namespace dermreader::workstation {
+
+enum class ModelSource { Session, Registry, Settings, EmbeddedDefault, None };
+QString describe(ModelSource source);
+
+struct ModelSelectionInputs {
+    QString sessionBundle;  // --model or File > Open model bundle
+    std::optional<QString> commandLineDevice;
+    bool commandLineTta = false;
+    QString registryActiveBundle;  // "" when nothing is active (or no database)
+    WorkstationSettings settings;
+    QString embeddedDefaultBundle;  // "" when the program ships none
+};
+
+struct ModelChoice {
+    QString bundle;  // "" with source None
+    ModelSource source = ModelSource::None;
+    engine::PredictorOptions options;
+
+    // Same bundle on the same device with the same augmentation: no reload needed.
+    bool sameAs(const ModelChoice& other) const;
+};
+
+ModelChoice chooseModel(const ModelSelectionInputs& inputs);
+
+}  // namespace dermreader::workstation

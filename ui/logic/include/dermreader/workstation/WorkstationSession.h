@@ -1,0 +1,131 @@
+#pragma once
+// The workstation's logic layer (QtCore, no widgets), in the spirit of 3D Slicer's module
+// Logic classes: one session is created in main() and handed to every window. It owns
+//  - the database connections (one per thread, DatabaseConnections),
+//  - the signed-in users,
+//  - the model-selection policy (ModelSelection.h) and the loaded model (PredictionService),
+//  - audited actions, which report failure through the one error channel (errorOccurred),
+//  - the one pool for background work (JobRunner).
+// Windows display and forward; every workstation policy lives here and is tested without a
+// display (tests/ui/logic).
+
+#include <QObject>
+#include <QString>
+#include <functional>
+#include <memory>
+#include <optional>
+
+#include "dermreader/records/Accounts.h"
+#include "dermreader/records/ModelRegistry.h"
+#include "dermreader/workstation/ModelSelection.h"
+#include "dermreader/workstation/Settings.h"
+
+namespace dermreader::taxonomy {
+class Taxonomy;
+}
+
+namespace dermreader::workstation {
+
+class DatabaseConnections;
+class JobRunner;
+class PredictionService;
+
+struct SessionOptions {
+    QString databasePath;  // "" for folder browsing only
+    // Command line: --model (a bundle for this session), --device, --tta.
+    QString sessionModel;
+    std::optional<QString> commandLineDevice;
+    bool commandLineTta = false;
+    // The embedded default model; unset: the one shipped with the program, if any.
+    std::optional<QString> embeddedDefaultModel;
+    int jobThreads = 0;  // the pool's size; 0: one per core
+};
+
+class WorkstationSession : public QObject {
+    Q_OBJECT
+
+  public:
+    WorkstationSession(const taxonomy::Taxonomy& taxonomy, SessionOptions options,
+                       QObject* parent = nullptr);
+    ~WorkstationSession() override;
+
+    const taxonomy::Taxonomy& taxonomy() const { return taxonomy_; }
+    JobRunner& jobs() { return *jobs_; }
+    PredictionService& predictions() { return *predictions_; }
+
+    // --- Database ---
+    bool hasDatabase();             // configured and opens
+    QString databaseError() const;  // why not, after hasDatabase() said false
+    QString databasePath() const;
+    // This thread's connection. Throws records::DatabaseError.
+    records::Database& database();
+
+    // --- Users ---
+    bool needsFirstAccount();  // no accounts yet: the first to sign in becomes coordinator
+    // Signs a user in (both outcomes audited by Accounts); nothing and `error` on failure.
+    std::optional<records::User> signIn(const QString& name, const QString& password,
+                                        QString* error);
+    std::optional<records::User> createFirstCoordinator(const QString& name,
+                                                        const QString& password, int years,
+                                                        QString* error);
+    const std::vector<records::User>& signedIn() const { return signedIn_; }
+    void signOut(std::int64_t userId);
+    void signOutEveryone();
+
+    // --- Settings and the model ---
+    WorkstationSettings settings() const { return settings_; }
+    RiskThresholds thresholds() const { return settings_.thresholds; }
+    // Saves the settings; a new bundle, device or TTA reloads the model the policy picks (an
+    // activated registry model stays).
+    void applySettings(const WorkstationSettings& settings);
+    // What the policy picks now, and what is loaded.
+    ModelChoice modelChoice();
+    const ModelChoice& loadedChoice() const { return loaded_; }
+    QString modelError() const { return modelError_; }
+    // Loads what the policy picks unless it is loaded already; false (and modelError) when
+    // it cannot be loaded. `force` reloads even the same choice.
+    bool reloadModel(bool force = false);
+    // File > Open model bundle: this bundle for the rest of the session (like --model).
+    bool openModelBundle(const QString& bundle);
+    // Registry actions (audited by the registry): activation makes the registry's model win
+    // over a bundle opened for this session.
+    std::optional<records::RegisteredModel> registerModel(const records::User& user,
+                                                          const QString& bundle);
+    bool activateModel(const records::User& user, std::int64_t model);
+    bool rollbackModel(const records::User& user);
+
+    // --- Actions and errors ---
+    // Appends to the audit log; a failure (e.g. the database stays busy) is reported, never
+    // thrown into the event loop.
+    bool audit(const std::optional<records::User>& user, const QString& action,
+               const QString& detail = {});
+    // Runs `action`; an exception becomes an error report titled `what`.
+    bool perform(const QString& what, const std::function<void()>& action);
+    void reportError(const QString& what, const QString& message);
+
+  Q_SIGNALS:
+    // The loaded model changed (or failed to load: predictions().hasModel() is false).
+    void modelChanged();
+    void thresholdsChanged(const dermreader::workstation::RiskThresholds& thresholds);
+    // The one error channel: every failure a person should see.
+    void errorOccurred(const QString& what, const QString& message);
+    void signedInChanged();
+
+  private:
+    ModelSelectionInputs selectionInputs();
+
+    const taxonomy::Taxonomy& taxonomy_;
+    SessionOptions options_;
+    WorkstationSettings settings_;
+    std::unique_ptr<DatabaseConnections> connections_;
+    QString databaseError_;
+    std::unique_ptr<JobRunner> jobs_;
+    std::unique_ptr<PredictionService> predictions_;
+    ModelChoice loaded_;
+    QString modelError_;
+    std::vector<records::User> signedIn_;
+};
+
+}  // namespace dermreader::workstation
+
+Q_DECLARE_METATYPE(dermreader::workstation::RiskThresholds)

@@ -1,0 +1,246 @@
+#include "dermreader/workstation/WorkstationSession.h"
+
+#include <algorithm>
+
+#include "dermreader/engine/Resources.h"
+#include "dermreader/records/Accounts.h"
+#include "dermreader/workstation/DatabaseConnections.h"
+#include "dermreader/workstation/Jobs.h"
+#include "dermreader/workstation/PredictionService.h"
+
+namespace dermreader::workstation {
+namespace rec = dermreader::records;
+
+namespace {
+
+QString embeddedDefault() {
+    const auto bundle = engine::defaultModelBundle();
+    return bundle ? QString::fromStdString(bundle->string()) : QString();
+}
+
+}  // namespace
+
+WorkstationSession::WorkstationSession(const taxonomy::Taxonomy& taxonomy, SessionOptions options,
+                                       QObject* parent)
+    : QObject(parent),
+      taxonomy_(taxonomy),
+      options_(std::move(options)),
+      settings_(WorkstationSettings::load()),
+      connections_(std::make_unique<DatabaseConnections>(options_.databasePath)),
+      jobs_(std::make_unique<JobRunner>(options_.jobThreads)) {
+    qRegisterMetaType<dermreader::workstation::RiskThresholds>();
+    predictions_ = std::make_unique<PredictionService>(taxonomy_, *jobs_);
+    if (!options_.embeddedDefaultModel)
+        options_.embeddedDefaultModel = embeddedDefault();
+    connect(jobs_.get(), &JobRunner::jobFailed, this, &WorkstationSession::reportError);
+}
+
+WorkstationSession::~WorkstationSession() {
+    predictions_.reset();  // its running analysis ends before the pool goes
+    jobs_.reset();         // waits for the other jobs (they may use the connections)
+}
+
+// --- Database ---
+
+bool WorkstationSession::hasDatabase() {
+    if (!connections_->configured()) {
+        databaseError_ = tr("no workstation database");
+        return false;
+    }
+    try {
+        connections_->forThisThread();
+        databaseError_.clear();
+        return true;
+    } catch (const std::exception& e) {
+        databaseError_ = QString::fromUtf8(e.what());
+        return false;
+    }
+}
+
+QString WorkstationSession::databaseError() const {
+    return databaseError_;
+}
+
+QString WorkstationSession::databasePath() const {
+    return connections_->path();
+}
+
+rec::Database& WorkstationSession::database() {
+    return connections_->forThisThread();
+}
+
+// --- Users ---
+
+bool WorkstationSession::needsFirstAccount() {
+    return hasDatabase() && rec::Accounts(database()).empty();
+}
+
+std::optional<rec::User> WorkstationSession::signIn(const QString& name, const QString& password,
+                                                    QString* error) {
+    try {
+        const rec::User user =
+            rec::Accounts(database())
+                .authenticate(name.trimmed().toStdString(), password.toStdString());
+        signOut(user.id);  // signed in once, however often they log in
+        signedIn_.push_back(user);
+        Q_EMIT signedInChanged();
+        return user;
+    } catch (const std::exception& e) {
+        if (error)
+            *error = QString::fromUtf8(e.what());
+        return std::nullopt;
+    }
+}
+
+std::optional<rec::User> WorkstationSession::createFirstCoordinator(const QString& name,
+                                                                    const QString& password,
+                                                                    int years, QString* error) {
+    try {
+        const rec::User user = rec::Accounts(database())
+                                   .create(std::nullopt, name.trimmed().toStdString(),
+                                           rec::Role::Coordinator, years, password.toStdString());
+        signedIn_.push_back(user);
+        Q_EMIT signedInChanged();
+        return user;
+    } catch (const std::exception& e) {
+        if (error)
+            *error = QString::fromUtf8(e.what());
+        return std::nullopt;
+    }
+}
+
+void WorkstationSession::signOut(std::int64_t userId) {
+    const auto it = std::find_if(signedIn_.begin(), signedIn_.end(),
+                                 [userId](const rec::User& u) { return u.id == userId; });
+    if (it == signedIn_.end())
+        return;
+    const rec::User user = *it;
+    signedIn_.erase(it);
+    audit(user, QStringLiteral("sign out"));
+    Q_EMIT signedInChanged();
+}
+
+void WorkstationSession::signOutEveryone() {
+    while (!signedIn_.empty())
+        signOut(signedIn_.front().id);
+}
+
+// --- Settings and the model ---
+
+ModelSelectionInputs WorkstationSession::selectionInputs() {
+    ModelSelectionInputs in;
+    in.sessionBundle = options_.sessionModel;
+    in.commandLineDevice = options_.commandLineDevice;
+    in.commandLineTta = options_.commandLineTta;
+    in.settings = settings_;
+    in.embeddedDefaultBundle = options_.embeddedDefaultModel.value_or(QString());
+    if (connections_->configured()) {
+        try {
+            if (const auto active = rec::ModelRegistry(database(), taxonomy_).active())
+                in.registryActiveBundle = QString::fromStdString(active->bundle.string());
+        } catch (const std::exception& e) {
+            reportError(tr("Model registry"), QString::fromUtf8(e.what()));
+        }
+    }
+    return in;
+}
+
+ModelChoice WorkstationSession::modelChoice() {
+    return chooseModel(selectionInputs());
+}
+
+bool WorkstationSession::reloadModel(bool force) {
+    const ModelChoice choice = modelChoice();
+    if (!force && choice.sameAs(loaded_) && predictions_->hasModel())
+        return true;
+    loaded_ = choice;
+    modelError_.clear();
+    bool ok = false;
+    if (choice.bundle.isEmpty()) {
+        modelError_ = tr("no model bundle found (give --model)");
+        predictions_->unloadModel();
+    } else {
+        ok = predictions_->loadModel(choice.bundle, choice.options, &modelError_);
+    }
+    if (!ok)
+        reportError(tr("Model not loaded"), modelError_);
+    Q_EMIT modelChanged();
+    return ok;
+}
+
+void WorkstationSession::applySettings(const WorkstationSettings& settings) {
+    const WorkstationSettings before = settings_;
+    settings_ = settings;
+    settings_.save();
+    if (settings.thresholds.review != before.thresholds.review ||
+        settings.thresholds.biopsy != before.thresholds.biopsy)
+        Q_EMIT thresholdsChanged(settings_.thresholds);
+    reloadModel();  // a no-op unless the policy now picks another bundle, device or TTA
+}
+
+bool WorkstationSession::openModelBundle(const QString& bundle) {
+    const QString previous = options_.sessionModel;
+    options_.sessionModel = bundle;
+    if (reloadModel())
+        return true;
+    options_.sessionModel = previous;  // keep using what worked
+    reloadModel();
+    return false;
+}
+
+std::optional<rec::RegisteredModel> WorkstationSession::registerModel(const rec::User& user,
+                                                                      const QString& bundle) {
+    std::optional<rec::RegisteredModel> model;
+    perform(tr("Register model"), [&] {
+        model =
+            rec::ModelRegistry(database(), taxonomy_).registerBundle(user, bundle.toStdString());
+    });
+    return model;
+}
+
+bool WorkstationSession::activateModel(const rec::User& user, std::int64_t model) {
+    if (!perform(tr("Activate model"),
+                 [&] { rec::ModelRegistry(database(), taxonomy_).activate(user, model); }))
+        return false;
+    options_.sessionModel.clear();  // the trainer's act is the latest word on the model
+    return reloadModel();
+}
+
+bool WorkstationSession::rollbackModel(const rec::User& user) {
+    bool rolled = false;
+    if (!perform(tr("Roll back model"),
+                 [&] { rolled = rec::ModelRegistry(database(), taxonomy_).rollback(user); }))
+        return false;
+    if (!rolled)
+        return false;
+    options_.sessionModel.clear();
+    return reloadModel();
+}
+
+// --- Actions and errors ---
+
+bool WorkstationSession::audit(const std::optional<rec::User>& user, const QString& action,
+                               const QString& detail) {
+    if (!connections_->configured())
+        return false;
+    return perform(tr("Audit log"), [&] {
+        rec::audit(database(), user && user->id != 0 ? user : std::nullopt, action.toStdString(),
+                   detail.toStdString());
+    });
+}
+
+bool WorkstationSession::perform(const QString& what, const std::function<void()>& action) {
+    try {
+        action();
+        return true;
+    } catch (const std::exception& e) {
+        reportError(what, QString::fromUtf8(e.what()));
+        return false;
+    }
+}
+
+void WorkstationSession::reportError(const QString& what, const QString& message) {
+    Q_EMIT errorOccurred(what, message);
+}
+
+}  // namespace dermreader::workstation

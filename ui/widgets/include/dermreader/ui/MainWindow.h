@@ -1,0 +1,121 @@
+#pragma once
+// The reading workstation's main window: thumbnails on the left, the image in the middle, the
+// analysis on the right; every action has a keyboard shortcut. It shows what the session's
+// prediction service computes and forwards actions to the session (workstation logic).
+
+#include <QMainWindow>
+#include <optional>
+
+#include "dermreader/engine/Prediction.h"
+#include "dermreader/records/Accounts.h"
+#include "dermreader/workstation/PredictionService.h"
+
+class QCheckBox;
+class QComboBox;
+class QLabel;
+class QSlider;
+class QTableWidget;
+
+namespace dermreader {
+
+namespace workstation {
+class WorkstationSession;
+struct WorkstationSettings;
+}  // namespace workstation
+
+namespace ui {
+
+class AnalysisPanel;
+class ErrorReporter;
+class LibraryBrowser;
+class ImageViewer;
+
+class MainWindow : public QMainWindow {
+    Q_OBJECT
+
+  public:
+    explicit MainWindow(workstation::WorkstationSession& session, QWidget* parent = nullptr);
+
+    void openFolder(const QString& folder);
+    void importDataset(const QString& source, const QString& format);
+    void selectRow(int row);
+    int currentRow() const;
+    QString currentPath() const { return currentPath_; }
+
+    ImageViewer* viewer() const { return viewer_; }
+    AnalysisPanel* analysisPanel() const { return panel_; }
+    QTableWidget* imageDetails() const { return details_; }
+    LibraryBrowser* browser() const { return browser_; }
+    // The prediction on screen, for the image on screen (nothing while one is computed).
+    const std::optional<engine::Prediction>& shownPrediction() const { return shownPrediction_; }
+    bool overlayShown() const;
+    void setOverlayEnabled(bool on);
+    void setOverlayOpacity(int percent);
+    ErrorReporter* errorReporter() const { return errors_; }
+    // Shows the loaded model (or why there is none) in the status bar.
+    void refreshStatus();
+    // Forwards to the session: thresholds at once; the model the policy picks is reloaded.
+    void applySettings(const workstation::WorkstationSettings& settings);
+
+  public Q_SLOTS:
+    void next();
+    void previous();
+    void exportReport(const QString& pdfPath = {});
+    void chooseFolder();
+    void chooseDataset();
+    // Study > Reader study: log in; coordinators get the study administration, readers their
+    // reading session.
+    void openReaderStudy();
+    // Study > Admin panel: trainers and coordinators train, compare and activate models.
+    void openAdminPanel();
+    // Shows an image: selects it if listed, else opens its folder on it.
+    void openImage(const QString& path);
+    void chooseModel();
+    void openSettings();
+
+  Q_SIGNALS:
+    // Emitted when the current image's prediction is on screen (tests and benchmarks wait on it).
+    void predictionShown(const QString& path);
+    void saliencyShown(const QString& path);
+    void errorShown(const QString& path);
+
+  private:
+    void buildActions();
+    void onCurrentChanged();
+    void onModelChanged();
+    void onImageReady(quint64 request, const workstation::ImageResult& result);
+    void onPrediction(quint64 request, const QString& path, const engine::Prediction& prediction,
+                      double ms, bool cached);
+    void onSaliency(quint64 request, const QString& path, const engine::SaliencyMap& map,
+                    double ms);
+    void onImageFailed(quint64 request, const QString& path, const QString& error);
+    void requestOverlayIfNeeded();
+    // Asks for a name and password (or the first coordinator account); nothing when cancelled
+    // or without a database.
+    std::optional<records::User> logIn(const QString& title);
+    engine::SaliencyMethod saliencyMethod() const;
+
+    workstation::WorkstationSession& session_;
+    workstation::PredictionService& service_;
+    ErrorReporter* errors_;
+    LibraryBrowser* browser_;
+    ImageViewer* viewer_;
+    AnalysisPanel* panel_;
+    QCheckBox* overlayToggle_;
+    QComboBox* methodBox_;
+    QComboBox* colourBox_;
+    QSlider* opacity_;
+    QLabel* modelLabel_;
+    QLabel* deviceLabel_;
+    QLabel* timingLabel_;
+    QLabel* modalityBadge_;
+    QTableWidget* details_;
+    QString currentPath_;
+    QString currentHash_;
+    std::optional<engine::Prediction> shownPrediction_;
+    std::optional<engine::SaliencyMap> shownSaliency_;
+    QImage shownImage_;
+};
+
+}  // namespace ui
+}  // namespace dermreader

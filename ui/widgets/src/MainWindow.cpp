@@ -1,0 +1,567 @@
+#include "dermreader/ui/MainWindow.h"
+
+#include <QAction>
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateTime>
+#include <QFileDialog>
+#include <QFileInfo>
+#include <QFormLayout>
+#include <QGraphicsScene>
+#include <QHeaderView>
+#include <QInputDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPainter>
+#include <QPdfWriter>
+#include <QSettings>
+#include <QSlider>
+#include <QSplitter>
+#include <QStatusBar>
+#include <QTableWidget>
+#include <QToolBar>
+#include <QVBoxLayout>
+
+#include "dermreader/ui/AdminWindow.h"
+#include "dermreader/ui/AnalysisPanel.h"
+#include "dermreader/ui/ErrorReporter.h"
+#include "dermreader/ui/ImageViewer.h"
+#include "dermreader/ui/LibraryBrowser.h"
+#include "dermreader/ui/ReadingWindow.h"
+#include "dermreader/ui/SettingsDialog.h"
+#include "dermreader/ui/StudyWindows.h"
+#include "dermreader/workstation/PredictionService.h"
+#include "dermreader/workstation/QtImage.h"
+#include "dermreader/workstation/WorkstationSession.h"
+
+namespace dermreader::ui {
+namespace eng = dermreader::engine;
+namespace ws = dermreader::workstation;
+
+MainWindow::MainWindow(ws::WorkstationSession& session, QWidget* parent)
+    : QMainWindow(parent),
+      session_(session),
+      service_(session.predictions()),
+      errors_(new ErrorReporter(session, this)) {
+    setWindowTitle(tr("dermreader"));
+
+    // Left: the library browser and the current image's details.
+    auto* left = new QWidget(this);
+    auto* leftLayout = new QVBoxLayout(left);
+    browser_ = new LibraryBrowser(session, left);
+    // Image details: format, size, modality and, for DICOM, patient and study attributes.
+    details_ = new QTableWidget(0, 2, left);
+    details_->setHorizontalHeaderLabels({tr("Attribute"), tr("Value")});
+    details_->horizontalHeader()->setStretchLastSection(true);
+    details_->verticalHeader()->hide();
+    details_->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    details_->setMaximumHeight(200);
+    leftLayout->addWidget(browser_, 1);
+    leftLayout->addWidget(details_);
+
+    // Centre: the image and the overlay controls.
+    auto* centre = new QWidget(this);
+    auto* centreLayout = new QVBoxLayout(centre);
+    viewer_ = new ImageViewer(centre);
+    auto* controls = new QWidget(centre);
+    auto* controlsLayout = new QHBoxLayout(controls);
+    overlayToggle_ = new QCheckBox(tr("Saliency overlay (O)"), controls);
+    methodBox_ = new QComboBox(controls);
+    methodBox_->addItem(tr("Gradient (paper)"), static_cast<int>(eng::SaliencyMethod::Gradient));
+    methodBox_->addItem(tr("Grad-CAM"), static_cast<int>(eng::SaliencyMethod::GradCam));
+    colourBox_ = new QComboBox(controls);
+    colourBox_->addItem(tr("Inferno"), static_cast<int>(eng::ColourMap::Inferno));
+    colourBox_->addItem(tr("Jet"), static_cast<int>(eng::ColourMap::Jet));
+    colourBox_->addItem(tr("Grey"), static_cast<int>(eng::ColourMap::Grey));
+    opacity_ = new QSlider(Qt::Horizontal, controls);
+    opacity_->setRange(0, 100);
+    opacity_->setMinimumWidth(120);
+    auto* legend = new QLabel(tr("low ▁▂▃▅▇ high attention"), controls);
+    modalityBadge_ = new QLabel(controls);
+    modalityBadge_->setObjectName(QStringLiteral("modalityBadge"));
+    controlsLayout->addWidget(overlayToggle_);
+    controlsLayout->addWidget(methodBox_);
+    controlsLayout->addWidget(colourBox_);
+    controlsLayout->addWidget(new QLabel(tr("Opacity"), controls));
+    controlsLayout->addWidget(opacity_);
+    controlsLayout->addWidget(legend);
+    controlsLayout->addStretch(1);
+    controlsLayout->addWidget(modalityBadge_);
+    centreLayout->addWidget(viewer_, 1);
+    centreLayout->addWidget(controls);
+
+    panel_ = new AnalysisPanel(session.taxonomy(), this);
+    auto* splitter = new QSplitter(this);
+    splitter->addWidget(left);
+    splitter->addWidget(centre);
+    splitter->addWidget(panel_);
+    splitter->setStretchFactor(1, 1);
+    splitter->setSizes({300, 680, 360});
+    setCentralWidget(splitter);
+
+    modelLabel_ = new QLabel(this);
+    deviceLabel_ = new QLabel(this);
+    timingLabel_ = new QLabel(this);
+    statusBar()->addPermanentWidget(modelLabel_);
+    statusBar()->addPermanentWidget(deviceLabel_);
+    statusBar()->addPermanentWidget(timingLabel_);
+
+    QSettings settings;
+    opacity_->setValue(settings.value("overlay/opacity", 60).toInt());
+    overlayToggle_->setChecked(settings.value("overlay/visible", false).toBool());
+    methodBox_->setCurrentIndex(settings.value("overlay/method", 0).toInt());
+    colourBox_->setCurrentIndex(settings.value("overlay/colours", 0).toInt());
+    panel_->setThresholds(session_.thresholds());
+    viewer_->setOverlayOpacity(opacity_->value() / 100.0);
+    viewer_->setOverlayVisible(overlayToggle_->isChecked());
+
+    browser_->setThresholds(session_.thresholds());
+    browser_->setRiskModel(service_.modelKey());
+    connect(browser_, &LibraryBrowser::currentPathChanged, this, &MainWindow::onCurrentChanged);
+    connect(browser_, &LibraryBrowser::message, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 15000); });
+    connect(overlayToggle_, &QCheckBox::toggled, this, [this](bool on) {
+        viewer_->setOverlayVisible(on);
+        QSettings().setValue("overlay/visible", on);
+        requestOverlayIfNeeded();
+    });
+    connect(opacity_, &QSlider::valueChanged, this, [this](int value) {
+        viewer_->setOverlayOpacity(value / 100.0);
+        QSettings().setValue("overlay/opacity", value);
+    });
+    connect(methodBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
+        QSettings().setValue("overlay/method", index);
+        shownSaliency_.reset();
+        viewer_->setOverlay({});
+        requestOverlayIfNeeded();
+    });
+    connect(colourBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
+        QSettings().setValue("overlay/colours", index);
+        if (shownSaliency_) {
+            viewer_->setOverlay(ws::saliencyOverlayImage(
+                *shownSaliency_, static_cast<eng::ColourMap>(colourBox_->currentData().toInt())));
+        }
+    });
+    connect(&service_, &ws::PredictionService::imageReady, this, &MainWindow::onImageReady);
+    connect(&service_, &ws::PredictionService::predictionReady, this, &MainWindow::onPrediction);
+    connect(&service_, &ws::PredictionService::saliencyReady, this, &MainWindow::onSaliency);
+    connect(&service_, &ws::PredictionService::imageFailed, this, &MainWindow::onImageFailed);
+    connect(&session_, &ws::WorkstationSession::modelChanged, this, &MainWindow::onModelChanged);
+    connect(&session_, &ws::WorkstationSession::thresholdsChanged, this,
+            [this](const ws::RiskThresholds& thresholds) {
+                panel_->setThresholds(thresholds);
+                browser_->setThresholds(thresholds);
+                if (shownPrediction_)
+                    panel_->showPrediction(*shownPrediction_);
+            });
+    connect(errors_, &ErrorReporter::shown, this,
+            [this](const QString& text) { statusBar()->showMessage(text, 15000); });
+    connect(&service_, &ws::PredictionService::failed, this,
+            [this](quint64 request, const QString&, const QString& error) {
+                if (request == service_.latestRequest())
+                    statusBar()->showMessage(error, 10000);
+            });
+    buildActions();
+    refreshStatus();
+    resize(1360, 820);
+}
+
+void MainWindow::buildActions() {
+    auto add = [this](QMenu* menu, const QString& text, const QKeySequence& key, auto slot) {
+        auto* action = menu->addAction(text);
+        action->setShortcut(key);
+        connect(action, &QAction::triggered, this, slot);
+        addAction(action);
+        return action;
+    };
+    QMenu* file = menuBar()->addMenu(tr("&File"));
+    add(file, tr("Open folder…"), QKeySequence::Open, [this] { chooseFolder(); });
+    add(file, tr("Import labelled dataset…"), QKeySequence(tr("Ctrl+Shift+I")),
+        [this] { chooseDataset(); });
+    add(file, tr("Open model bundle…"), QKeySequence(tr("Ctrl+M")), [this] { chooseModel(); });
+    add(file, tr("Export case report (PDF)…"), QKeySequence(tr("Ctrl+E")),
+        [this] { exportReport(); });
+    add(file, tr("Quit"), QKeySequence::Quit, [this] { close(); });
+    QMenu* study = menuBar()->addMenu(tr("&Study"));
+    add(study, tr("Reader study…"), QKeySequence(tr("Ctrl+Shift+S")),
+        [this] { openReaderStudy(); });
+    add(study, tr("Admin panel (training, models)…"), QKeySequence(tr("Ctrl+Shift+A")),
+        [this] { openAdminPanel(); });
+    QMenu* view = menuBar()->addMenu(tr("&View"));
+    add(view, tr("Next image"), QKeySequence(Qt::Key_PageDown), [this] { next(); });
+    add(view, tr("Previous image"), QKeySequence(Qt::Key_PageUp), [this] { previous(); });
+    add(view, tr("Next image"), QKeySequence(Qt::Key_J), [this] { next(); });
+    add(view, tr("Previous image"), QKeySequence(Qt::Key_K), [this] { previous(); });
+    add(view, tr("Toggle saliency overlay"), QKeySequence(Qt::Key_O),
+        [this] { overlayToggle_->toggle(); });
+    add(view, tr("Zoom in"), QKeySequence::ZoomIn, [this] { viewer_->zoomIn(); });
+    add(view, tr("Zoom out"), QKeySequence::ZoomOut, [this] { viewer_->zoomOut(); });
+    add(view, tr("Fit to window"), QKeySequence(Qt::Key_F), [this] { viewer_->fitToWindow(); });
+    add(view, tr("Actual size"), QKeySequence(Qt::Key_1), [this] { viewer_->actualSize(); });
+    add(view, tr("Rotate"), QKeySequence(Qt::Key_R), [this] { viewer_->rotateClockwise(); });
+    add(view, tr("Search"), QKeySequence::Find, [this] { browser_->focusSearch(); });
+    add(view, tr("Grid or list"), QKeySequence(tr("Ctrl+L")),
+        [this] { browser_->setListMode(!browser_->listMode()); });
+    add(file, tr("Settings…"), QKeySequence::Preferences, [this] { openSettings(); });
+    add(view, tr("Model card"), QKeySequence(tr("Ctrl+I")), [this] {
+        QMessageBox::information(
+            this, tr("Model"), service_.hasModel() ? service_.modelCard() : tr("No model loaded"));
+    });
+}
+
+void MainWindow::refreshStatus() {
+    if (service_.hasModel()) {
+        modelLabel_->setText(tr("Model: %1").arg(service_.modelName()));
+        modelLabel_->setToolTip(service_.modelCard() + "\n" +
+                                describe(session_.loadedChoice().source));
+        deviceLabel_->setText(service_.deviceDescription());
+    } else {
+        const QString loadError = session_.modelError();
+        modelLabel_->setText(tr("No model: viewing only"));
+        modelLabel_->setToolTip(loadError);
+        deviceLabel_->clear();
+        panel_->showUnavailable(loadError.isEmpty() ? tr("No model loaded")
+                                                    : tr("Model not loaded: %1").arg(loadError));
+    }
+}
+
+void MainWindow::openFolder(const QString& folder) {
+    browser_->openFolder(folder);
+    setWindowTitle(tr("dermreader — %1").arg(folder));
+}
+
+void MainWindow::chooseFolder() {
+    const QString folder =
+        QFileDialog::getExistingDirectory(this, tr("Open image folder"), browser_->folder());
+    if (!folder.isEmpty())
+        openFolder(folder);
+}
+
+void MainWindow::importDataset(const QString& source, const QString& format) {
+    std::optional<training::DatasetFormat> parsed =
+        format.isEmpty() ? training::detectDatasetFormat(source.toStdString())
+                         : training::parseDatasetFormat(format.toStdString());
+    if (!parsed) {
+        QMessageBox::warning(this, tr("Dataset not imported"),
+                             tr("'%1': the dataset format cannot be recognised; expected a "
+                                "folder per class, HAM10000, ISIC 2017, PAD-UFES-20 or a CSV "
+                                "with path and label columns.")
+                                 .arg(source));
+        return;
+    }
+    browser_->importDataset(source, *parsed);
+}
+
+void MainWindow::chooseDataset() {
+    const QString source =
+        QFileDialog::getOpenFileName(this, tr("Import labelled dataset: its metadata CSV"),
+                                     browser_->folder(), tr("Metadata (*.csv);;All files (*)"));
+    if (!source.isEmpty())
+        importDataset(source, {});
+}
+
+std::optional<records::User> MainWindow::logIn(const QString& title) {
+    if (!session_.hasDatabase()) {
+        QMessageBox::warning(this, title,
+                             tr("No workstation database: %1").arg(session_.databaseError()));
+        return std::nullopt;
+    }
+    LoginDialog login(session_, this);
+    if (login.exec() != QDialog::Accepted)
+        return std::nullopt;
+    return login.user();
+}
+
+void MainWindow::openReaderStudy() {
+    const auto loggedIn = logIn(tr("Reader study"));
+    if (!loggedIn)
+        return;
+    const records::User user = *loggedIn;
+    if (user.role == records::Role::Coordinator) {
+        session_.perform(tr("Reader study"), [&] {
+            auto* window = new StudyCoordinatorWindow(session_, user);
+            window->setAttribute(Qt::WA_DeleteOnClose);
+            window->show();
+        });
+        return;
+    }
+    std::vector<records::StudyInfo> open;
+    if (!session_.perform(tr("Reader study"), [&] {
+            open =
+                records::ReaderStudies(session_.database(), session_.taxonomy()).studiesFor(user);
+        }))
+        return;
+    if (open.empty()) {
+        QMessageBox::information(this, tr("Reader study"), tr("No open study is assigned to you."));
+        return;
+    }
+    QStringList names;
+    for (const auto& s : open)
+        names << QString::fromStdString(s.spec.name);
+    bool ok = true;
+    const QString chosen =
+        names.size() == 1
+            ? names.front()
+            : QInputDialog::getItem(this, tr("Reader study"), tr("Study"), names, 0, false, &ok);
+    if (!ok)
+        return;
+    const std::int64_t study = open[static_cast<std::size_t>(names.indexOf(chosen))].id;
+    session_.perform(tr("Reader study"), [&] {
+        auto session = std::make_unique<records::ReaderSession>(session_.database(), user, study);
+        auto* reading = new ReadingWindow(session_, std::move(session));
+        reading->setAttribute(Qt::WA_DeleteOnClose);
+        reading->showFullScreen();
+    });
+}
+
+void MainWindow::openAdminPanel() {
+    const auto user = logIn(tr("Admin panel"));
+    if (!user)
+        return;
+    session_.perform(tr("Admin panel"), [&] {
+        auto* admin = new AdminWindow(session_, *user);
+        admin->setAttribute(Qt::WA_DeleteOnClose);
+        connect(admin, &AdminWindow::imageRequested, this, &MainWindow::openImage);
+        admin->show();
+    });
+}
+
+void MainWindow::onModelChanged() {
+    browser_->setRiskModel(service_.modelKey());
+    refreshStatus();
+    onCurrentChanged();
+    if (service_.hasModel())
+        statusBar()->showMessage(tr("Now using %1").arg(service_.modelName()), 10000);
+}
+
+void MainWindow::openImage(const QString& path) {
+    if (browser_->selectPath(path))
+        return;
+    openFolder(QFileInfo(path).absolutePath());
+    browser_->selectPath(path);
+}
+
+void MainWindow::openSettings() {
+    SettingsDialog dialog(session_.settings(), this);
+    if (dialog.exec() == QDialog::Accepted)
+        applySettings(dialog.settings());
+}
+
+void MainWindow::applySettings(const ws::WorkstationSettings& settings) {
+    session_.applySettings(settings);
+}
+
+void MainWindow::chooseModel() {
+    const QString bundle = QFileDialog::getExistingDirectory(this, tr("Open model bundle"));
+    if (!bundle.isEmpty())
+        session_.openModelBundle(bundle);
+}
+
+void MainWindow::selectRow(int row) {
+    browser_->selectRow(row);
+}
+
+int MainWindow::currentRow() const {
+    return browser_->currentRow();
+}
+
+void MainWindow::next() {
+    selectRow(currentRow() + 1);
+}
+void MainWindow::previous() {
+    selectRow(currentRow() - 1);
+}
+
+bool MainWindow::overlayShown() const {
+    return overlayToggle_->isChecked();
+}
+void MainWindow::setOverlayEnabled(bool on) {
+    overlayToggle_->setChecked(on);
+}
+void MainWindow::setOverlayOpacity(int percent) {
+    opacity_->setValue(percent);
+}
+
+eng::SaliencyMethod MainWindow::saliencyMethod() const {
+    return static_cast<eng::SaliencyMethod>(methodBox_->currentData().toInt());
+}
+
+void MainWindow::onCurrentChanged() {
+    const QString path = browser_->currentPath();
+    if (path.isEmpty())
+        return;
+    currentPath_ = path;
+    currentHash_.clear();
+    shownPrediction_.reset();
+    shownSaliency_.reset();
+    shownImage_ = {};
+    viewer_->setOverlay({});
+    if (service_.hasModel())
+        panel_->showPending();
+    timingLabel_->clear();
+    service_.analyse(path, overlayToggle_->isChecked() && service_.hasModel(), saliencyMethod());
+}
+
+void MainWindow::onImageReady(quint64 request, const ws::ImageResult& result) {
+    if (request != service_.latestRequest() || result.path != currentPath_)
+        return;
+    shownImage_ = result.image;
+    currentHash_ = result.hash;
+    viewer_->setImage(result.image);
+    // The file says (DICOM) or the library knows (a labelled dataset, set by hand).
+    eng::ImageModality known = result.info.modality;
+    const records::LibraryImage* record = browser_->currentRecord();
+    if (known == eng::ImageModality::Unknown && record && record->path == result.path.toStdString())
+        known = record->modality;
+    const QString modality = QString::fromStdString(eng::toString(known));
+    modalityBadge_->setText(known == eng::ImageModality::Unknown ? tr("modality unknown")
+                                                                 : modality.toUpper());
+    modalityBadge_->setStyleSheet(
+        known == eng::ImageModality::Dermoscopic
+            ? QStringLiteral("background:#2d5f8a; color:white; padding:2px 6px; border-radius:3px")
+        : known == eng::ImageModality::Clinical
+            ? QStringLiteral("background:#3f7f4f; color:white; padding:2px 6px; border-radius:3px")
+            : QStringLiteral("color:gray"));
+    QList<QPair<QString, QString>> rows = {
+        {tr("File"), QFileInfo(result.path).fileName()},
+        {tr("Format"), QString::fromStdString(result.info.format)},
+        {tr("Size"),
+         QStringLiteral("%1 × %2").arg(result.image.width()).arg(result.image.height())},
+        {tr("Modality"), modality},
+        {tr("Bit depth"), QString::number(result.info.sourceBitDepth)}};
+    for (const auto& [key, value] : result.info.tags)
+        rows.append({QString::fromStdString(key), QString::fromStdString(value)});
+    details_->setRowCount(rows.size());
+    for (int r = 0; r < rows.size(); ++r) {
+        details_->setItem(r, 0, new QTableWidgetItem(rows[r].first));
+        details_->setItem(r, 1, new QTableWidgetItem(rows[r].second));
+    }
+    const QString details = QStringLiteral("%1 · %2×%3 · %4")
+                                .arg(QFileInfo(result.path).fileName())
+                                .arg(result.image.width())
+                                .arg(result.image.height())
+                                .arg(QString::fromStdString(result.info.format));
+    statusBar()->showMessage(details);
+}
+
+void MainWindow::onPrediction(quint64 request, const QString& path,
+                              const eng::Prediction& prediction, double ms, bool cached) {
+    if (request != service_.latestRequest() || path != currentPath_)
+        return;
+    shownPrediction_ = prediction;
+    panel_->showPrediction(prediction);
+    // Cached results were recorded when first computed.
+    if (!cached && !prediction.topClasses.empty()) {
+        const auto& top = service_.taxonomy().node(prediction.topClasses.front().node);
+        browser_->recordRisk(path, currentHash_, prediction.malignant,
+                             QString::fromStdString(top.id));
+    }
+    timingLabel_->setText(cached ? tr("cached result") : tr("inference %1 ms").arg(ms, 0, 'f', 0));
+    Q_EMIT predictionShown(path);
+}
+
+void MainWindow::onSaliency(quint64 request, const QString& path, const eng::SaliencyMap& map,
+                            double ms) {
+    if (request != service_.latestRequest() || path != currentPath_)
+        return;
+    shownSaliency_ = map;
+    viewer_->setOverlay(ws::saliencyOverlayImage(
+        map, static_cast<eng::ColourMap>(colourBox_->currentData().toInt())));
+    if (ms > 0)
+        timingLabel_->setText(timingLabel_->text() + tr(", saliency %1 ms").arg(ms, 0, 'f', 0));
+    Q_EMIT saliencyShown(path);
+}
+
+void MainWindow::onImageFailed(quint64 request, const QString& path, const QString& error) {
+    if (request != service_.latestRequest() || path != currentPath_)
+        return;
+    viewer_->showError(error);
+    panel_->showUnavailable(tr("This file cannot be analysed."));
+    statusBar()->showMessage(error);
+    Q_EMIT errorShown(path);
+}
+
+void MainWindow::requestOverlayIfNeeded() {
+    if (!overlayToggle_->isChecked() || shownSaliency_ || currentPath_.isEmpty() ||
+        !service_.hasModel())
+        return;
+    if (!shownPrediction_) {  // still analysing: restart with the overlay included
+        service_.analyse(currentPath_, true, saliencyMethod());
+        return;
+    }
+    service_.requestSaliency(currentPath_, saliencyMethod());
+}
+
+void MainWindow::exportReport(const QString& pdfPath) {
+    if (shownImage_.isNull()) {
+        statusBar()->showMessage(tr("No image to report on"), 5000);
+        return;
+    }
+    QString path = pdfPath;
+    if (path.isEmpty()) {
+        path = QFileDialog::getSaveFileName(this, tr("Export case report"),
+                                            QFileInfo(currentPath_).completeBaseName() + ".pdf",
+                                            tr("PDF (*.pdf)"));
+    }
+    if (path.isEmpty() || shownImage_.isNull())
+        return;
+    QPdfWriter pdf(path);
+    pdf.setPageSize(QPageSize(QPageSize::A4));
+    pdf.setResolution(150);
+    pdf.setTitle(tr("dermreader case report"));
+    QPainter painter(&pdf);
+    if (!painter.isActive()) {
+        QMessageBox::warning(this, tr("Report not written"), tr("Cannot write '%1'.").arg(path));
+        return;
+    }
+    const int width = pdf.width();
+    int y = 0;
+    QFont title = painter.font();
+    title.setPointSize(16);
+    title.setBold(true);
+    painter.setFont(title);
+    painter.drawText(0, y += 60, tr("dermreader case report"));
+    QFont body = painter.font();
+    body.setPointSize(10);
+    body.setBold(false);
+    painter.setFont(body);
+    painter.drawText(0, y += 50,
+                     QFileInfo(currentPath_).fileName() + " · " +
+                         QDateTime::currentDateTime().toString(Qt::ISODate));
+    QImage picture = shownImage_.convertToFormat(QImage::Format_ARGB32);
+    if (shownSaliency_ && overlayToggle_->isChecked()) {
+        QPainter overlay(&picture);
+        overlay.setOpacity(opacity_->value() / 100.0);
+        overlay.drawImage(
+            0, 0,
+            ws::saliencyOverlayImage(
+                *shownSaliency_, static_cast<eng::ColourMap>(colourBox_->currentData().toInt())));
+    }
+    const QImage scaled =
+        picture.scaled(width / 2, width / 2, Qt::KeepAspectRatio, Qt::SmoothTransformation);
+    painter.drawImage(0, y += 30, scaled);
+    int textY = y + 20;
+    auto line = [&](const QString& text) { painter.drawText(width / 2 + 40, textY += 40, text); };
+    if (shownPrediction_) {
+        line(tr("P(malignant): %1").arg(panel_->malignantText()));
+        for (const auto& l : panel_->binaryText().split('\n', Qt::SkipEmptyParts))
+            line(l);
+        line(tr("Most probable classes:"));
+        for (const auto& l : panel_->topClassesText().split('\n', Qt::SkipEmptyParts))
+            line("  " + l);
+    } else {
+        line(tr("No prediction"));
+    }
+    y += scaled.height() + 60;
+    painter.drawText(0, y += 40,
+                     tr("Model: %1 (%2)").arg(service_.modelName(), service_.deviceDescription()));
+    if (shownSaliency_ && overlayToggle_->isChecked()) {
+        painter.drawText(0, y += 40, tr("Overlay: %1 saliency").arg(methodBox_->currentText()));
+    }
+    painter.drawText(0, y += 40, tr("Decision support for research use; not a diagnosis."));
+    painter.end();
+    statusBar()->showMessage(tr("Report written to %1").arg(path), 5000);
+}
+
+}  // namespace dermreader::ui

@@ -1,0 +1,70 @@
+#include "dermreader/ui/SettingsDialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDialogButtonBox>
+#include <QDoubleSpinBox>
+#include <QFileDialog>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QLineEdit>
+#include <QPushButton>
+
+namespace dermreader::ui {
+
+SettingsDialog::SettingsDialog(const workstation::WorkstationSettings& current, QWidget* parent)
+    : QDialog(parent) {
+    setWindowTitle(tr("Settings"));
+    auto* form = new QFormLayout(this);
+    bundle_ = new QLineEdit(current.modelBundle, this);
+    bundle_->setPlaceholderText(tr("the embedded default model"));
+    auto* browse = new QPushButton(tr("Choose…"), this);
+    auto* bundleRow = new QHBoxLayout;
+    bundleRow->addWidget(bundle_);
+    bundleRow->addWidget(browse);
+    device_ = new QComboBox(this);
+    device_->addItems({"auto", "cpu", "cuda"});
+    device_->setCurrentText(current.device);
+    tta_ = new QCheckBox(tr("Average over 8 rotations and flips (slower)"), this);
+    tta_->setChecked(current.testTimeAugmentation);
+    review_ = new QDoubleSpinBox(this);
+    biopsy_ = new QDoubleSpinBox(this);
+    for (auto* box : {review_, biopsy_}) {
+        box->setRange(0.0, 100.0);
+        box->setDecimals(1);
+        box->setSuffix(" %");
+    }
+    review_->setValue(100.0 * current.thresholds.review);
+    biopsy_->setValue(100.0 * current.thresholds.biopsy);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    form->addRow(tr("Model bundle"), bundleRow);
+    form->addRow(tr("Device"), device_);
+    form->addRow(tr("Test-time augmentation"), tta_);
+    form->addRow(tr("Review threshold"), review_);
+    form->addRow(tr("Biopsy threshold"), biopsy_);
+    form->addRow(buttons);
+    connect(browse, &QPushButton::clicked, this, [this] {
+        const QString dir =
+            QFileDialog::getExistingDirectory(this, tr("Model bundle"), bundle_->text());
+        if (!dir.isEmpty())
+            bundle_->setText(dir);
+    });
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    // The biopsy threshold never sits below the review threshold.
+    connect(review_, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { biopsy_->setMinimum(v); });
+    biopsy_->setMinimum(review_->value());
+}
+
+workstation::WorkstationSettings SettingsDialog::settings() const {
+    workstation::WorkstationSettings w;
+    w.modelBundle = bundle_->text().trimmed();
+    w.device = device_->currentText();
+    w.testTimeAugmentation = tta_->isChecked();
+    w.thresholds.review = review_->value() / 100.0;
+    w.thresholds.biopsy = biopsy_->value() / 100.0;
+    return w;
+}
+
+}  // namespace dermreader::ui
