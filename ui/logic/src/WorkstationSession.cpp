@@ -4,6 +4,8 @@
 
 #include "dermreader/engine/Resources.h"
 #include "dermreader/records/Accounts.h"
+#include "dermreader/records/ImageLibrary.h"
+#include "dermreader/taxonomy/Taxonomy.h"
 #include "dermreader/workstation/DatabaseConnections.h"
 #include "dermreader/workstation/Jobs.h"
 #include "dermreader/workstation/PredictionService.h"
@@ -215,6 +217,20 @@ bool WorkstationSession::rollbackModel(const rec::User& user) {
         return false;
     options_.sessionModel.clear();
     return reloadModel();
+}
+
+bool WorkstationSession::recordRisk(const QString& contentHash,
+                                    const engine::Prediction& prediction) {
+    const QString model = predictions_->modelKey();
+    if (contentHash.isEmpty() || model.isEmpty() || prediction.topClasses.empty() ||
+        !connections_->configured())
+        return false;
+    const std::string topNode = taxonomy_.node(prediction.topClasses.front().node).id;
+    return perform(tr("Recording the predicted risk"), [&] {
+        rec::ImageLibrary(database())
+            .recordRisk(contentHash.toStdString(), model.toStdString(), prediction.malignant,
+                        topNode);
+    });
 }
 
 // --- Actions and errors ---

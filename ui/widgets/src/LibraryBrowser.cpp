@@ -199,21 +199,25 @@ void LibraryBrowser::refresh() {
     if (!hasLibrary())
         return;
     const QString current = currentPath();
-    try {
-        model_->setImages(imageLibrary_->query(currentFilter()));
-    } catch (const std::exception& e) {
-        Q_EMIT message(QString::fromStdString(e.what()));
+    if (!session_.perform(tr("Image library"),
+                          [&] { model_->setImages(imageLibrary_->query(currentFilter())); }))
         return;
-    }
     collectionBox_->setCurrentIndex(std::max(0, collectionBox_->findData(collection_)));
     restoreCurrent(current);
 }
 
 void LibraryBrowser::refreshCollections() {
     // Only imports change the collections, so filtering and searching do not rebuild this.
+    std::int64_t size = 0;
+    std::vector<std::string> collections;
+    if (!session_.perform(tr("Image library"), [&] {
+            size = imageLibrary_->size();
+            collections = imageLibrary_->collections();
+        }))
+        return;
     collectionBox_->clear();
-    collectionBox_->addItem(tr("Whole library (%1 images)").arg(imageLibrary_->size()), QString());
-    for (const std::string& name : imageLibrary_->collections()) {
+    collectionBox_->addItem(tr("Whole library (%1 images)").arg(size), QString());
+    for (const std::string& name : collections) {
         const QString collection = QString::fromStdString(name);
         collectionBox_->addItem(QFileInfo(collection).fileName().isEmpty()
                                     ? collection
@@ -433,15 +437,8 @@ void LibraryBrowser::setThresholds(const ws::RiskThresholds& thresholds) {
         refresh();
 }
 
-void LibraryBrowser::recordRisk(const QString& path, const QString& contentHash, double malignant,
-                                const QString& topNode) {
-    if (!hasLibrary() || contentHash.isEmpty() || riskModel_.isEmpty())
-        return;
-    if (session_.perform(tr("Recording the predicted risk"), [&] {
-            imageLibrary_->recordRisk(contentHash.toStdString(), riskModel_.toStdString(),
-                                      malignant, topNode.toStdString());
-        }))
-        model_->setRisk(path, malignant);
+void LibraryBrowser::showRisk(const QString& path, double malignant) {
+    model_->setRisk(path, malignant);
 }
 
 void LibraryBrowser::focusSearch() {

@@ -452,11 +452,8 @@ void MainWindow::onPrediction(quint64 request, const QString& path,
     shownPrediction_ = prediction;
     panel_->showPrediction(prediction);
     // Cached results were recorded when first computed.
-    if (!cached && !prediction.topClasses.empty()) {
-        const auto& top = service_.taxonomy().node(prediction.topClasses.front().node);
-        browser_->recordRisk(path, currentHash_, prediction.malignant,
-                             QString::fromStdString(top.id));
-    }
+    if (!cached && session_.recordRisk(currentHash_, prediction))
+        browser_->showRisk(path, prediction.malignant);
     timingLabel_->setText(cached ? tr("cached result") : tr("inference %1 ms").arg(ms, 0, 'f', 0));
     Q_EMIT predictionShown(path);
 }

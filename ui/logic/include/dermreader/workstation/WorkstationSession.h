@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 
+#include "dermreader/engine/Prediction.h"
 #include "dermreader/records/Accounts.h"
 #include "dermreader/records/ModelRegistry.h"
 #include "dermreader/workstation/ModelSelection.h"
@@ -93,6 +94,10 @@ class WorkstationSession : public QObject {
                                                           const QString& bundle);
     bool activateModel(const records::User& user, std::int64_t model);
     bool rollbackModel(const records::User& user);
+
+    // Remembers what the loaded model said about an image's content (for the library's risk
+    // filters); false without a library, a content hash or a model, or on failure (reported).
+    bool recordRisk(const QString& contentHash, const engine::Prediction& prediction);
 
     // --- Actions and errors ---
     // Appends to the audit log; a failure (e.g. the database stays busy) is reported, never

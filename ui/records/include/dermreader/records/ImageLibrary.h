@@ -47,9 +47,10 @@ struct LibraryFilter {
     std::optional<engine::ImageModality> modality;
     Diagnosis diagnosis = Diagnosis::Any;
     std::optional<std::string> collection;
-    // Risk filters use the P(malignant) recorded for `riskModel`.
+    // Risk filters use the P(malignant) recorded for `riskModel`, against `riskThreshold`
+    // (the caller's review or biopsy threshold: workstation::RiskThresholds).
     Risk risk = Risk::Any;
-    double riskThreshold = 0.5;
+    double riskThreshold = 0.0;
     std::string riskModel;
     // Case-insensitive substring of the path, diagnosis, patient, study or collection.
     std::string search;

@@ -71,9 +71,8 @@ class LibraryBrowser : public QWidget {
     bool listMode() const;
     void setRiskModel(const QString& modelKey);
     void setThresholds(const workstation::RiskThresholds& thresholds);
-    // Remembers what a model said about an image's content, for the risk filter.
-    void recordRisk(const QString& path, const QString& contentHash, double malignant,
-                    const QString& topNode);
+    // Shows the P(malignant) the session recorded for the image at `path`.
+    void showRisk(const QString& path, double malignant);
     void focusSearch();
 
   Q_SIGNALS:
