@@ -89,6 +89,11 @@ int main(int argc, char** argv) {
     // One session for every window: database, users, the model policy, jobs, errors.
     ws::WorkstationSession session(dermreader::taxonomy::Taxonomy::builtin(), options);
     dermreader::ui::MainWindow window(session);
+    // The session decides when the program ends (Quit, closing the main or lock window): a
+    // locked workstation has no visible window between a reader's session and the lock screen.
+    QApplication::setQuitOnLastWindowClosed(false);
+    QObject::connect(&session, &ws::WorkstationSession::shuttingDown, &app, &QApplication::quit,
+                     Qt::QueuedConnection);
     session.reloadModel();
     QString folder = parser.positionalArguments().value(0);
     QString samplesLabels;

@@ -8,7 +8,9 @@
 #include <QChart>
 #include <QLabel>
 #include <QLineSeries>
+#include <QPointer>
 #include <QScatterSeries>
+#include <QSignalSpy>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <fstream>
@@ -21,7 +23,10 @@
 #include "dermreader/records/ImageLibrary.h"
 #include "dermreader/records/Schema.h"
 #include "dermreader/training/Dataset.h"
+#include "dermreader/ui/AdminWindow.h"
 #include "dermreader/ui/ImageViewer.h"
+#include "dermreader/ui/LockScreen.h"
+#include "dermreader/ui/MainWindow.h"
 #include "dermreader/ui/ReadingWindow.h"
 #include "dermreader/ui/StudyResultsView.h"
 #include "dermreader/ui/StudyWindows.h"
@@ -280,6 +285,66 @@ class TestReaderStudyUi : public QObject {
         QVERIFY(explained);
         QTest::qWait(500);
         QVERIFY(!window->viewer()->hasOverlay());
+    }
+
+    // Issue 13.4: during a reader's session nothing showing labels or CNN output is reachable,
+    // and pausing does not drop the reader onto the workstation: a coordinator unlocks it.
+    void readingLocksTheWorkstationUntilACoordinatorUnlocks() {
+        const Study s = makeStudy(2, 2, false, false);
+        ws::WorkstationSession& workstation = sessionFor(s.database);
+        MainWindow main(workstation);
+        main.show();
+        QString error;
+        const auto coordinator = workstation.signIn("coord", "coord-pass", &error);
+        QVERIFY2(coordinator.has_value(), qPrintable(error));
+        QPointer<StudyCoordinatorWindow> coordination =
+            new StudyCoordinatorWindow(workstation, *coordinator);
+        coordination->setAttribute(Qt::WA_DeleteOnClose);
+        coordination->show();
+
+        QPointer<ReadingWindow> reading = main.startReading(s.reader, s.id);
+        QVERIFY(workstation.locked());
+        QVERIFY(!main.isVisible());
+        QTRY_VERIFY(coordination.isNull());  // closed and gone
+        QVERIFY(reading->isVisible());
+        QTest::keyClick(reading.data(), Qt::Key_B);  // one decision, then pause
+        QTest::keyClick(reading.data(), Qt::Key_Escape);
+        QTRY_VERIFY(reading.isNull());
+        QVERIFY(!workstation.readingInProgress());
+        QVERIFY(!main.isVisible());  // still locked
+        QVERIFY(main.lockScreen()->isVisible());
+        QVERIFY(!main.lockScreen()->unlock("reader", "reader-pass"));  // not a coordinator
+        QVERIFY(!main.lockScreen()->message().isEmpty());
+        QVERIFY(!main.isVisible());
+        QVERIFY(main.lockScreen()->unlock("coord", "coord-pass"));
+        QVERIFY(!workstation.locked());
+        QVERIFY(main.isVisible());
+        QVERIFY(!main.lockScreen()->isVisible());
+        QStringList actions;
+        for (const auto& entry : rec::readAuditLog(workstation.database()))
+            actions << QString::fromStdString(entry.action);
+        QVERIFY(actions.contains("workstation locked for reading"));
+        QVERIFY(actions.contains("workstation unlocked"));
+    }
+
+    // Issue 13.5: File > Quit closes every window and signs everyone out.
+    void quitClosesEveryWindowAndSignsOut() {
+        const Study s = makeStudy(1, 1, false, false);
+        ws::WorkstationSession& workstation = sessionFor(s.database);
+        MainWindow main(workstation);
+        main.show();
+        QString error;
+        const auto coordinator = workstation.signIn("coord", "coord-pass", &error);
+        QVERIFY(coordinator.has_value());
+        QPointer<AdminWindow> admin = new AdminWindow(workstation, *coordinator);
+        admin->setAttribute(Qt::WA_DeleteOnClose);
+        admin->show();
+        QSignalSpy shuttingDown(&workstation, &ws::WorkstationSession::shuttingDown);
+        main.quit();
+        QCOMPARE(shuttingDown.size(), 1);
+        QTRY_VERIFY(admin.isNull());
+        QVERIFY(!main.isVisible());
+        QVERIFY(workstation.signedIn().empty());
     }
 
     void resultsViewDrawsTheComparison() {

@@ -18,6 +18,7 @@
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/engine/Predictor.h"
+#include "dermreader/records/Accounts.h"
 #include "dermreader/ui/AnalysisPanel.h"
 #include "dermreader/ui/ImageViewer.h"
 #include "dermreader/ui/LibraryBrowser.h"
@@ -189,6 +190,103 @@ class TestWorkstation : public QObject {
                  QStringLiteral("DERMOSCOPIC"));
     }
 
+    // Issue 13.1: while the next image is analysed, nothing of the previous one stays.
+    void pendingShowsNothingOfThePreviousImage() {
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        AnalysisPanel* panel = window_->analysisPanel();
+        QVERIFY(!panel->binaryText().isEmpty() && !panel->topClassesText().isEmpty());
+        QVERIFY(panel->showsProbabilities());
+        QVERIFY2(panel->sourceText().contains("gui test model"), qPrintable(panel->sourceText()));
+        window_->next();  // no event is processed before the checks
+        QCOMPARE(panel->malignantText(), QStringLiteral("…"));
+        QVERIFY(panel->binaryText().isEmpty());
+        QVERIFY(panel->topClassesText().isEmpty());
+        QVERIFY(panel->sourceText().isEmpty());
+        QVERIFY(!panel->showsProbabilities());
+        QVERIFY(!window_->shownPrediction());
+        QVERIFY(window_->viewer()->imageSize().isEmpty());
+        QCOMPARE(window_->imageDetails()->rowCount(), 1);
+        QCOMPARE(window_->imageDetails()->item(0, 1)->text(),
+                 QFileInfo(window_->currentPath()).fileName());
+        QVERIFY(shown.wait(30000));
+        QVERIFY(panel->showsProbabilities());
+    }
+
+    // Issue 13.2: activating a model in the registry replaces the result on screen with the
+    // new model's (not a cached one), and the result names its model.
+    void activatedModelReplacesTheShownResult() {
+        const QString other = dir_.filePath("other-model");
+        if (!QFileInfo::exists(other)) {
+            eng::createInitialBundle(
+                other.toStdString(),
+                testdata::testManifest("other gui model",
+                                       {"nevus", "melanoma", "seborrheic_keratosis",
+                                        "basal_cell_carcinoma", "dermatofibroma"}),
+                99);
+        }
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        window_->openFolder(images_);
+        QVERIFY(shown.wait(30000));
+        const QString path = window_->currentPath();
+        const double before = window_->shownPrediction()->malignant;
+        namespace rec = dermreader::records;
+        rec::User trainer;
+        {
+            rec::Accounts accounts(session_->database());
+            const auto coordinator = accounts.list().empty()
+                                         ? accounts.create(std::nullopt, "coord",
+                                                           rec::Role::Coordinator, 3, "coord-pass")
+                                         : accounts.authenticate("coord", "coord-pass");
+            trainer = accounts.create(coordinator, "trainer-" + std::to_string(++accounts_),
+                                      rec::Role::Trainer, 1, "trainer-pass");
+        }
+        const auto registered = session_->registerModel(trainer, other);
+        QVERIFY(registered.has_value());
+        shown.clear();
+        QVERIFY(session_->activateModel(trainer, registered->id));
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(shown.last().at(0).toString(), path);
+        const auto expected = eng::Predictor(other.toStdString(), taxonomy())
+                                  .predict(eng::loadImage(path.toStdString()).image);
+        QVERIFY(std::abs(window_->shownPrediction()->malignant - expected.malignant) < 1e-9);
+        QVERIFY(std::abs(expected.malignant - before) > 1e-6);  // the models differ
+        QVERIFY2(window_->analysisPanel()->sourceText().contains("other gui model"),
+                 qPrintable(window_->analysisPanel()->sourceText()));
+        for (QLabel* label : window_->findChildren<QLabel*>())
+            QVERIFY2(label->text() != "cached result", "a cached result of the old model");
+    }
+
+    // Issue 13.3: an unreadable file after a DICOM shows none of the DICOM's details.
+    void unreadableAfterDicomShowsNoStaleDetails() {
+        QTemporaryDir folder;
+        std::vector<std::uint8_t> rgb(64 * 48 * 3, 90);
+        testdata::writeDicom((folder.path() + "/a_lesion.dcm").toStdString(), 64, 48, rgb,
+                             {"1.2.840.10008.5.1.4.1.1.77.1.7", true, EXS_LittleEndianExplicit});
+        QFile bad(folder.path() + "/b_broken.jpg");
+        QVERIFY(bad.open(QIODevice::WriteOnly));
+        bad.write("\xFF\xD8\xFF broken");
+        bad.close();
+        QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        QSignalSpy failed(window_.get(), &MainWindow::errorShown);
+        window_->openFolder(folder.path());
+        QVERIFY(shown.wait(30000));
+        QCOMPARE(window_->findChild<QLabel*>("modalityBadge")->text(),
+                 QStringLiteral("DERMOSCOPIC"));
+        window_->next();
+        QVERIFY(failed.wait(30000));
+        QString table;
+        auto* details = window_->imageDetails();
+        for (int r = 0; r < details->rowCount(); ++r)
+            table += details->item(r, 0)->text() + "=" + details->item(r, 1)->text() + ";";
+        QVERIFY2(table.startsWith("File=b_broken.jpg;") && !table.contains("Patient") &&
+                     !table.contains("DICOM"),
+                 qPrintable(table));
+        QVERIFY(window_->findChild<QLabel*>("modalityBadge")->text().isEmpty());
+        QCOMPARE(window_->analysisPanel()->malignantText(), QStringLiteral("–"));
+    }
+
     void settingsChangeThresholdsAndReloadTheModel() {
         QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
         window_->openFolder(images_);
@@ -300,8 +398,17 @@ class TestWorkstation : public QObject {
         QFile csv(data.path() + "/labels.csv");
         QVERIFY(csv.open(QIODevice::WriteOnly));
         csv.write("path,label,modality\n");
-        csv.write((images_ + "/" + samples[0] + ",melanoma,dermoscopic\n").toUtf8());
-        csv.write((images_ + "/" + samples[1] + ",nevus,dermoscopic\n").toUtf8());
+        // Images of their own content: risks are kept per content and model, and earlier
+        // test functions view the samples.
+        QStringList files;
+        for (int i = 0; i < 2; ++i) {
+            QImage image(images_ + "/" + samples[i]);
+            image.setPixelColor(0, 0, QColor(1, 2, 3 + i));
+            files << data.path() + QStringLiteral("/own_%1.png").arg(i);
+            QVERIFY(image.save(files.back()));
+        }
+        csv.write((files[0] + ",melanoma,dermoscopic\n").toUtf8());
+        csv.write((files[1] + ",nevus,dermoscopic\n").toUtf8());
         csv.write("missing.jpg,nevus,dermoscopic\n");  // reported, not fatal
         csv.close();
         LibraryBrowser* browser = window_->browser();
@@ -374,6 +481,7 @@ class TestWorkstation : public QObject {
     QTemporaryDir dir_;
     QString images_, bundle_;
     std::unique_ptr<eng::Predictor> predictor_;
+    int accounts_ = 0;
     std::unique_ptr<dermreader::workstation::WorkstationSession> session_;
     std::unique_ptr<MainWindow> window_;
 };

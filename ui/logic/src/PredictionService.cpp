@@ -85,6 +85,14 @@ QString PredictionService::modelKey() const {
     return identity_ ? QString::fromStdString(identity_->key()) : QString();
 }
 
+QString PredictionService::modelLabel() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return identity_ ? QStringLiteral("%1 (created %2)")
+                           .arg(QString::fromStdString(identity_->name),
+                                QString::fromStdString(identity_->created))
+                     : QString();
+}
+
 QString PredictionService::modelCard() const {
     std::lock_guard<std::mutex> lock(mutex_);
     if (!predictor_)
@@ -196,9 +204,10 @@ void PredictionService::runJob(const Job& job) {
         if (cached) {
             const auto prediction = *cached;
             lock.unlock();
-            QMetaObject::invokeMethod(this, [this, id = job.id, path = job.path, prediction] {
-                Q_EMIT predictionReady(id, path, prediction, 0.0, true);
-            });
+            QMetaObject::invokeMethod(
+                this, [this, id = job.id, path = job.path, prediction, modelKey] {
+                    Q_EMIT predictionReady(id, path, prediction, 0.0, true, modelKey);
+                });
         } else {
             lock.unlock();
             try {
@@ -211,8 +220,8 @@ void PredictionService::runJob(const Job& job) {
                 lock.unlock();
                 if (!stale(job)) {
                     QMetaObject::invokeMethod(
-                        this, [this, id = job.id, path = job.path, prediction, ms] {
-                            Q_EMIT predictionReady(id, path, prediction, ms, false);
+                        this, [this, id = job.id, path = job.path, prediction, ms, modelKey] {
+                            Q_EMIT predictionReady(id, path, prediction, ms, false, modelKey);
                         });
                 }
             } catch (const std::exception& e) {

@@ -127,6 +127,57 @@ void WorkstationSession::signOutEveryone() {
         signOut(signedIn_.front().id);
 }
 
+// --- Blinding ---
+
+void WorkstationSession::beginBlindedReading(const rec::User& reader, std::int64_t study) {
+    reading_ = true;
+    audit(reader, QStringLiteral("workstation locked for reading"),
+          QStringLiteral("study %1").arg(study));
+    if (!locked_) {
+        locked_ = true;
+        Q_EMIT lockChanged(true);
+    }
+}
+
+void WorkstationSession::endBlindedReading() {
+    if (!reading_)
+        return;
+    reading_ = false;
+    Q_EMIT readingEnded();
+}
+
+bool WorkstationSession::unlock(const QString& name, const QString& password, QString* error) {
+    if (reading_) {
+        if (error)
+            *error = tr("a reader's session is still open");
+        return false;
+    }
+    try {
+        const rec::User user =
+            rec::Accounts(database())
+                .authenticate(name.trimmed().toStdString(), password.toStdString());
+        rec::requireRole(user, {rec::Role::Coordinator}, "unlock the workstation after a reading");
+        audit(user, QStringLiteral("workstation unlocked"));
+    } catch (const std::exception& e) {
+        if (error)
+            *error = QString::fromUtf8(e.what());
+        return false;
+    }
+    // Whoever was signed in before the reading (the reader included) signs in again.
+    signOutEveryone();
+    locked_ = false;
+    Q_EMIT lockChanged(false);
+    return true;
+}
+
+// --- Quit ---
+
+void WorkstationSession::shutdown() {
+    signOutEveryone();
+    jobs_->cancelAll();
+    Q_EMIT shuttingDown();
+}
+
 // --- Settings and the model ---
 
 ModelSelectionInputs WorkstationSession::selectionInputs() {

@@ -88,6 +88,10 @@ AnalysisPanel::AnalysisPanel(const taxonomy::Taxonomy& taxonomy, QWidget* parent
     binary_->setWordWrap(true);
     top_ = new QLabel(this);
     top_->setWordWrap(true);
+    source_ = new QLabel(this);
+    source_->setObjectName(QStringLiteral("resultSource"));
+    source_->setWordWrap(true);
+    source_->setStyleSheet(QStringLiteral("color: #555"));
     model_ = new TaxonomyTreeModel(taxonomy, this);
     tree_ = new QTreeView(this);
     tree_->setModel(model_);
@@ -103,6 +107,7 @@ AnalysisPanel::AnalysisPanel(const taxonomy::Taxonomy& taxonomy, QWidget* parent
     layout->addWidget(malignant_);
     layout->addWidget(verdict_);
     layout->addWidget(bar_);
+    layout->addWidget(source_);
     layout->addWidget(binary_);
     layout->addWidget(new QLabel(tr("Most probable classes"), this));
     layout->addWidget(top_);
@@ -117,8 +122,9 @@ void AnalysisPanel::setThresholds(const workstation::RiskThresholds& thresholds)
     bar_->setThresholds(thresholds);
 }
 
-void AnalysisPanel::showPrediction(const engine::Prediction& p) {
+void AnalysisPanel::showPrediction(const engine::Prediction& p, const QString& model) {
     malignant_->setText(percent(p.malignant));
+    source_->setText(tr("Model: %1").arg(model));
     verdict_->setText(p.malignant >= thresholds_.biopsy
                           ? tr("Above the biopsy threshold (%1)").arg(percent(thresholds_.biopsy))
                       : p.malignant >= thresholds_.review
@@ -148,18 +154,33 @@ void AnalysisPanel::showPrediction(const engine::Prediction& p) {
 }
 
 void AnalysisPanel::showPending() {
+    clearResult();
     malignant_->setText(QStringLiteral("…"));
     verdict_->setText(tr("Analysing"));
-    bar_->setValue(std::nullopt);
 }
 
 void AnalysisPanel::showUnavailable(const QString& reason) {
+    clearResult();
     malignant_->setText(QStringLiteral("–"));
     verdict_->setText(reason);
+}
+
+void AnalysisPanel::clearResult() {
     bar_->setValue(std::nullopt);
+    source_->clear();
     binary_->clear();
     top_->clear();
     model_->setProbabilities({});
+}
+
+QString AnalysisPanel::sourceText() const {
+    return source_->text();
+}
+
+bool AnalysisPanel::showsProbabilities() const {
+    return model_->rowCount() > 0 && model_->index(0, TaxonomyTreeModel::ProbabilityColumn)
+                                         .data(TaxonomyTreeModel::ProbabilityRole)
+                                         .isValid();
 }
 
 QString AnalysisPanel::malignantText() const {

@@ -28,6 +28,11 @@ void ErrorReporter::show(const QString& what, const QString& message) {
     Q_EMIT shown(text);
 }
 
+void ErrorReporter::hideDialog() {
+    if (dialog_)
+        dialog_->hide();
+}
+
 bool ErrorReporter::dialogVisible() const {
     return dialog_ && dialog_->isVisible();
 }

@@ -2,6 +2,7 @@
 
 #include <QAction>
 #include <QCheckBox>
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
 #include <QFileDialog>
@@ -28,6 +29,7 @@
 #include "dermreader/ui/ErrorReporter.h"
 #include "dermreader/ui/ImageViewer.h"
 #include "dermreader/ui/LibraryBrowser.h"
+#include "dermreader/ui/LockScreen.h"
 #include "dermreader/ui/ReadingWindow.h"
 #include "dermreader/ui/SettingsDialog.h"
 #include "dermreader/ui/StudyWindows.h"
@@ -43,7 +45,8 @@ MainWindow::MainWindow(ws::WorkstationSession& session, QWidget* parent)
     : QMainWindow(parent),
       session_(session),
       service_(session.predictions()),
-      errors_(new ErrorReporter(session, this)) {
+      errors_(new ErrorReporter(session, this)),
+      lockScreen_(new LockScreen(session)) {
     setWindowTitle(tr("dermreader"));
 
     // Left: the library browser and the current image's details.
@@ -153,8 +156,20 @@ MainWindow::MainWindow(ws::WorkstationSession& session, QWidget* parent)
                 panel_->setThresholds(thresholds);
                 browser_->setThresholds(thresholds);
                 if (shownPrediction_)
-                    panel_->showPrediction(*shownPrediction_);
+                    panel_->showPrediction(*shownPrediction_, shownModel_);
             });
+    connect(&session_, &ws::WorkstationSession::lockChanged, this, &MainWindow::onLockChanged);
+    connect(&session_, &ws::WorkstationSession::readingEnded, this, [this] {
+        if (session_.locked()) {
+            lockScreen_->show();
+            lockScreen_->raise();
+        }
+    });
+    connect(&session_, &ws::WorkstationSession::shuttingDown, this, [this] {
+        shuttingDown_ = true;
+        lockScreen_->hide();
+        close();
+    });
     connect(errors_, &ErrorReporter::shown, this,
             [this](const QString& text) { statusBar()->showMessage(text, 15000); });
     connect(&service_, &ws::PredictionService::failed, this,
@@ -165,6 +180,10 @@ MainWindow::MainWindow(ws::WorkstationSession& session, QWidget* parent)
     buildActions();
     refreshStatus();
     resize(1360, 820);
+}
+
+MainWindow::~MainWindow() {
+    delete lockScreen_;
 }
 
 void MainWindow::buildActions() {
@@ -182,7 +201,7 @@ void MainWindow::buildActions() {
     add(file, tr("Open model bundle…"), QKeySequence(tr("Ctrl+M")), [this] { chooseModel(); });
     add(file, tr("Export case report (PDF)…"), QKeySequence(tr("Ctrl+E")),
         [this] { exportReport(); });
-    add(file, tr("Quit"), QKeySequence::Quit, [this] { close(); });
+    add(file, tr("Quit"), QKeySequence::Quit, [this] { quit(); });
     QMenu* study = menuBar()->addMenu(tr("&Study"));
     add(study, tr("Reader study…"), QKeySequence(tr("Ctrl+Shift+S")),
         [this] { openReaderStudy(); });
@@ -307,12 +326,40 @@ void MainWindow::openReaderStudy() {
     if (!ok)
         return;
     const std::int64_t study = open[static_cast<std::size_t>(names.indexOf(chosen))].id;
-    session_.perform(tr("Reader study"), [&] {
-        auto session = std::make_unique<records::ReaderSession>(session_.database(), user, study);
-        auto* reading = new ReadingWindow(session_, std::move(session));
-        reading->setAttribute(Qt::WA_DeleteOnClose);
-        reading->showFullScreen();
-    });
+    session_.perform(tr("Reader study"), [&] { startReading(user, study); });
+}
+
+ReadingWindow* MainWindow::startReading(const records::User& reader, std::int64_t study) {
+    auto session = std::make_unique<records::ReaderSession>(session_.database(), reader, study);
+    auto* reading = new ReadingWindow(session_, std::move(session));
+    reading->setAttribute(Qt::WA_DeleteOnClose);
+    session_.beginBlindedReading(reader, study);
+    connect(reading, &QObject::destroyed, &session_, &ws::WorkstationSession::endBlindedReading);
+    reading->showFullScreen();
+    return reading;
+}
+
+void MainWindow::onLockChanged(bool locked) {
+    if (locked) {
+        hide();
+        errors_->hideDialog();
+    } else {
+        lockScreen_->hide();
+        show();
+    }
+}
+
+void MainWindow::quit() {
+    session_.shutdown();  // closes this window too
+}
+
+void MainWindow::closeEvent(QCloseEvent* event) {
+    // Closing the main window ends the program: every window closes, everyone signs out.
+    QMainWindow::closeEvent(event);
+    if (!shuttingDown_) {
+        shuttingDown_ = true;
+        session_.shutdown();
+    }
 }
 
 void MainWindow::openAdminPanel() {
@@ -394,11 +441,18 @@ void MainWindow::onCurrentChanged() {
     currentPath_ = path;
     currentHash_.clear();
     shownPrediction_.reset();
+    shownModel_.clear();
     shownSaliency_.reset();
     shownImage_ = {};
-    viewer_->setOverlay({});
+    // Nothing of the previous image stays on screen while this one loads.
+    viewer_->clear();
+    showDetails({{tr("File"), QFileInfo(path).fileName()}});
+    modalityBadge_->clear();
+    modalityBadge_->setStyleSheet({});
     if (service_.hasModel())
         panel_->showPending();
+    else
+        refreshStatus();  // says why there is no model
     timingLabel_->clear();
     service_.analyse(path, overlayToggle_->isChecked() && service_.hasModel(), saliencyMethod());
 }
@@ -432,11 +486,7 @@ void MainWindow::onImageReady(quint64 request, const ws::ImageResult& result) {
         {tr("Bit depth"), QString::number(result.info.sourceBitDepth)}};
     for (const auto& [key, value] : result.info.tags)
         rows.append({QString::fromStdString(key), QString::fromStdString(value)});
-    details_->setRowCount(rows.size());
-    for (int r = 0; r < rows.size(); ++r) {
-        details_->setItem(r, 0, new QTableWidgetItem(rows[r].first));
-        details_->setItem(r, 1, new QTableWidgetItem(rows[r].second));
-    }
+    showDetails(rows);
     const QString details = QStringLiteral("%1 · %2×%3 · %4")
                                 .arg(QFileInfo(result.path).fileName())
                                 .arg(result.image.width())
@@ -445,12 +495,24 @@ void MainWindow::onImageReady(quint64 request, const ws::ImageResult& result) {
     statusBar()->showMessage(details);
 }
 
+void MainWindow::showDetails(const QList<QPair<QString, QString>>& rows) {
+    details_->setRowCount(static_cast<int>(rows.size()));
+    for (int r = 0; r < rows.size(); ++r) {
+        details_->setItem(r, 0, new QTableWidgetItem(rows[r].first));
+        details_->setItem(r, 1, new QTableWidgetItem(rows[r].second));
+    }
+}
+
 void MainWindow::onPrediction(quint64 request, const QString& path,
-                              const eng::Prediction& prediction, double ms, bool cached) {
-    if (request != service_.latestRequest() || path != currentPath_)
+                              const eng::Prediction& prediction, double ms, bool cached,
+                              const QString& modelKey) {
+    // A result of a model that was replaced meanwhile is never shown (the new model's follows).
+    if (request != service_.latestRequest() || path != currentPath_ ||
+        modelKey != service_.modelKey())
         return;
     shownPrediction_ = prediction;
-    panel_->showPrediction(prediction);
+    shownModel_ = service_.modelLabel();
+    panel_->showPrediction(prediction, shownModel_);
     // Cached results were recorded when first computed.
     if (!cached && session_.recordRisk(currentHash_, prediction))
         browser_->showRisk(path, prediction.malignant);
@@ -474,6 +536,7 @@ void MainWindow::onImageFailed(quint64 request, const QString& path, const QStri
     if (request != service_.latestRequest() || path != currentPath_)
         return;
     viewer_->showError(error);
+    showDetails({{tr("File"), QFileInfo(path).fileName()}, {tr("Problem"), error}});
     panel_->showUnavailable(tr("This file cannot be analysed."));
     statusBar()->showMessage(error);
     Q_EMIT errorShown(path);

@@ -19,9 +19,9 @@
 namespace dermreader::ui {
 namespace rec = dermreader::records;
 
-ReadingWindow::ReadingWindow(workstation::WorkstationSession& workstation,
+ReadingWindow::ReadingWindow(workstation::WorkstationSession& host,
                              std::unique_ptr<rec::ReaderSession> session, QWidget* parent)
-    : QWidget(parent), session_(std::move(session)), service_(&workstation.predictions()) {
+    : QWidget(parent), session_(std::move(session)), service_(&host.predictions()) {
     setWindowTitle(
         tr("Reader study — %1").arg(QString::fromStdString(session_->study().spec.name)));
     const auto& spec = session_->study().spec;
@@ -97,6 +97,8 @@ ReadingWindow::ReadingWindow(workstation::WorkstationSession& workstation,
         confidenceValue_->setText(QString::number(value));
     });
     connect(pauseButton, &QPushButton::clicked, this, &ReadingWindow::pause);
+    // Quit pauses the session (audited; every decision is already committed).
+    connect(&host, &workstation::WorkstationSession::shuttingDown, this, &ReadingWindow::pause);
     if (service_) {
         connect(service_, &workstation::PredictionService::saliencyReady, this,
                 [this](quint64, const QString& path, const engine::SaliencyMap& map, double) {

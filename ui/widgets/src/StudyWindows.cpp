@@ -142,6 +142,12 @@ StudyCoordinatorWindow::StudyCoordinatorWindow(ws::WorkstationSession& session,
     layout->addWidget(message_);
     connect(studies_, &QTableWidget::itemSelectionChanged, this,
             &StudyCoordinatorWindow::refreshProgress);
+    // Study labels and CNN scores stay out of a blinded reader's reach; Quit closes everything.
+    connect(&session_, &ws::WorkstationSession::lockChanged, this, [this](bool locked) {
+        if (locked)
+            close();
+    });
+    connect(&session_, &ws::WorkstationSession::shuttingDown, this, &QWidget::close);
     resize(980, 620);
     refresh();
 }

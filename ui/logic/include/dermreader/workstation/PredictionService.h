@@ -90,6 +90,8 @@ class PredictionService : public QObject {
     // Identifies the loaded model (bundle and creation time) for caches and recorded risks.
     std::optional<engine::ModelIdentity> modelIdentity() const;
     QString modelKey() const;  // modelIdentity()->key(), "" without a model
+    // "name (created ...)" of the loaded model, for labelling results.
+    QString modelLabel() const;
     const taxonomy::Taxonomy& taxonomy() const { return taxonomy_; }
     // The loaded model for batch work on other threads (the predictor is thread-safe);
     // null without a model.
@@ -104,9 +106,11 @@ class PredictionService : public QObject {
   Q_SIGNALS:
     void imageReady(quint64 request, const dermreader::workstation::ImageResult& result);
     void imageFailed(quint64 request, const QString& path, const QString& error);
+    // `modelKey`: the model that computed it (ModelIdentity::key()); a result whose model is no
+    // longer the loaded one must not be shown.
     void predictionReady(quint64 request, const QString& path,
                          const dermreader::engine::Prediction& prediction, double milliseconds,
-                         bool cached);
+                         bool cached, const QString& modelKey);
     void saliencyReady(quint64 request, const QString& path,
                        const dermreader::engine::SaliencyMap& map, double milliseconds);
     void failed(quint64 request, const QString& path, const QString& error);

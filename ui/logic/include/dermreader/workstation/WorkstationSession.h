@@ -73,6 +73,21 @@ class WorkstationSession : public QObject {
     void signOut(std::int64_t userId);
     void signOutEveryone();
 
+    // --- Blinding ---
+    // A reader's session makes the workstation locked: no window that shows labels or CNN
+    // output is reachable until a coordinator unlocks it, also after the reader pauses or
+    // finishes. Windows follow lockChanged.
+    void beginBlindedReading(const records::User& reader, std::int64_t study);
+    void endBlindedReading();  // the reading window closed; the lock stays
+    bool readingInProgress() const { return reading_; }
+    bool locked() const { return locked_; }
+    // Unlocks for a coordinator (audited); false with `error` otherwise.
+    bool unlock(const QString& name, const QString& password, QString* error);
+
+    // --- Quit ---
+    // Signs everyone out, cancels background work and tells every window to close.
+    void shutdown();
+
     // --- Settings and the model ---
     WorkstationSettings settings() const { return settings_; }
     RiskThresholds thresholds() const { return settings_.thresholds; }
@@ -115,6 +130,9 @@ class WorkstationSession : public QObject {
     // The one error channel: every failure a person should see.
     void errorOccurred(const QString& what, const QString& message);
     void signedInChanged();
+    void lockChanged(bool locked);
+    void readingEnded();
+    void shuttingDown();
 
   private:
     ModelSelectionInputs selectionInputs();
@@ -129,6 +147,7 @@ class WorkstationSession : public QObject {
     ModelChoice loaded_;
     QString modelError_;
     std::vector<records::User> signedIn_;
+    bool reading_ = false, locked_ = false;
 };
 
 }  // namespace dermreader::workstation

@@ -39,7 +39,9 @@ class AnalysisPanel : public QWidget {
   public:
     explicit AnalysisPanel(const taxonomy::Taxonomy& taxonomy, QWidget* parent = nullptr);
 
-    void showPrediction(const engine::Prediction& prediction);
+    // `model` names the model that computed it; every shown result says which model it is.
+    void showPrediction(const engine::Prediction& prediction, const QString& model);
+    // While the next image is analysed: nothing of the previous image stays on screen.
     void showPending();
     void showUnavailable(const QString& reason);
     void setThresholds(const workstation::RiskThresholds& thresholds);
@@ -49,16 +51,21 @@ class AnalysisPanel : public QWidget {
     QString verdictText() const;
     QString binaryText() const;
     QString topClassesText() const;
+    QString sourceText() const;       // "Model: ..." under the result, empty without one
+    bool showsProbabilities() const;  // the taxonomy tree holds a result
     TaxonomyTreeModel* treeModel() const { return model_; }
     QTreeView* treeView() const { return tree_; }
 
   private:
+    void clearResult();
+
     const taxonomy::Taxonomy& taxonomy_;
     QLabel* malignant_;
     QLabel* verdict_;
     RiskBar* bar_;
     QLabel* binary_;
     QLabel* top_;
+    QLabel* source_;
     QTreeView* tree_;
     TaxonomyTreeModel* model_;
     workstation::RiskThresholds thresholds_;

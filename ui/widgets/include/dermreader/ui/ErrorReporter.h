@@ -25,6 +25,7 @@ class ErrorReporter : public QObject {
     // Every error shown, oldest first ("what: message"), for tests and the status bar.
     const QStringList& history() const { return history_; }
     bool dialogVisible() const;
+    void hideDialog();
 
   Q_SIGNALS:
     void shown(const QString& text);

@@ -27,6 +27,8 @@ namespace ui {
 
 class AnalysisPanel;
 class ErrorReporter;
+class LockScreen;
+class ReadingWindow;
 class LibraryBrowser;
 class ImageViewer;
 
@@ -35,6 +37,7 @@ class MainWindow : public QMainWindow {
 
   public:
     explicit MainWindow(workstation::WorkstationSession& session, QWidget* parent = nullptr);
+    ~MainWindow() override;
 
     void openFolder(const QString& folder);
     void importDataset(const QString& source, const QString& format);
@@ -52,6 +55,10 @@ class MainWindow : public QMainWindow {
     void setOverlayEnabled(bool on);
     void setOverlayOpacity(int percent);
     ErrorReporter* errorReporter() const { return errors_; }
+    LockScreen* lockScreen() const { return lockScreen_; }
+    // Starts a reader's blinded session (full screen); this window and every window showing
+    // labels or CNN output stay out of reach until a coordinator unlocks the workstation.
+    ReadingWindow* startReading(const records::User& reader, std::int64_t study);
     // Shows the loaded model (or why there is none) in the status bar.
     void refreshStatus();
     // Forwards to the session: thresholds at once; the model the policy picks is reloaded.
@@ -72,6 +79,8 @@ class MainWindow : public QMainWindow {
     void openImage(const QString& path);
     void chooseModel();
     void openSettings();
+    // File > Quit: every window closes and everyone is signed out (the session decides).
+    void quit();
 
   Q_SIGNALS:
     // Emitted when the current image's prediction is on screen (tests and benchmarks wait on it).
@@ -79,13 +88,18 @@ class MainWindow : public QMainWindow {
     void saliencyShown(const QString& path);
     void errorShown(const QString& path);
 
+  protected:
+    void closeEvent(QCloseEvent* event) override;
+
   private:
     void buildActions();
+    void onLockChanged(bool locked);
     void onCurrentChanged();
     void onModelChanged();
     void onImageReady(quint64 request, const workstation::ImageResult& result);
+    void showDetails(const QList<QPair<QString, QString>>& rows);
     void onPrediction(quint64 request, const QString& path, const engine::Prediction& prediction,
-                      double ms, bool cached);
+                      double ms, bool cached, const QString& modelKey);
     void onSaliency(quint64 request, const QString& path, const engine::SaliencyMap& map,
                     double ms);
     void onImageFailed(quint64 request, const QString& path, const QString& error);
@@ -98,6 +112,8 @@ class MainWindow : public QMainWindow {
     workstation::WorkstationSession& session_;
     workstation::PredictionService& service_;
     ErrorReporter* errors_;
+    LockScreen* lockScreen_;  // a top-level window of its own, deleted with this one
+    bool shuttingDown_ = false;
     LibraryBrowser* browser_;
     ImageViewer* viewer_;
     AnalysisPanel* panel_;
@@ -113,6 +129,7 @@ class MainWindow : public QMainWindow {
     QString currentPath_;
     QString currentHash_;
     std::optional<engine::Prediction> shownPrediction_;
+    QString shownModel_;  // the model that computed shownPrediction_
     std::optional<engine::SaliencyMap> shownSaliency_;
     QImage shownImage_;
 };
