@@ -45,15 +45,11 @@ void takeScreenshots(dermreader::ui::MainWindow& window, const QString& folder) 
     QTimer::singleShot(120000, [] { QApplication::exit(1); });  // never hang a script
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
-    QApplication app(argc, argv);
-    QApplication::setOrganizationName("dermreader");
-    QApplication::setApplicationName("dermreader");
-    QCommandLineParser parser;
+// The command line, declared once for --help (which needs no display) and for the run.
+void declareOptions(QCommandLineParser& parser) {
     parser.setApplicationDescription("dermreader skin-lesion reading workstation");
     parser.addHelpOption();
+    parser.addVersionOption();
     parser.addPositionalArgument(
         "folder", "Image folder to open, or an image file (default: the sample images)");
     parser.addOption(
@@ -72,6 +68,37 @@ int main(int argc, char** argv) {
     parser.addOption({"import-dataset",
                       "Import a labelled dataset (metadata CSV or folder) into the library",
                       "source"});
+}
+
+// --help and --version are answered without a display (no QApplication, no platform plugin).
+bool asksForHelp(int argc, char** argv) {
+    for (int i = 1; i < argc; ++i) {
+        const QByteArray arg(argv[i]);
+        if (arg == "-h" || arg == "--help" || arg == "--help-all" || arg == "-?" || arg == "-v" ||
+            arg == "--version")
+            return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    if (asksForHelp(argc, argv)) {
+        QCoreApplication core(argc, argv);
+        QCoreApplication::setApplicationName("dermreader");
+        QCoreApplication::setApplicationVersion(DERMREADER_VERSION);
+        QCommandLineParser parser;
+        declareOptions(parser);
+        parser.process(core);  // prints and exits
+        return 0;
+    }
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName("dermreader");
+    QApplication::setApplicationName("dermreader");
+    QApplication::setApplicationVersion(DERMREADER_VERSION);
+    QCommandLineParser parser;
+    declareOptions(parser);
     parser.process(app);
 
     namespace eng = dermreader::engine;
