@@ -6,6 +6,7 @@
 #include <QtTest>
 
 #include <QChart>
+#include <QChartView>
 #include <QLabel>
 #include <QLineSeries>
 #include <QPointer>
@@ -52,6 +53,30 @@ int countDecisions(const fs::path& database) {
 }
 
 }  // namespace
+
+// Pearson correlation of two images' grey levels at 64x48: near 1 for the same picture at
+// another resolution, far lower for a crop of it.
+static double correlation(const QImage& a, const QImage& b) {
+    const QSize size(64, 48);
+    const QImage x = a.scaled(size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation)
+                         .convertToFormat(QImage::Format_Grayscale8);
+    const QImage y = b.scaled(size, Qt::IgnoreAspectRatio, Qt::SmoothTransformation)
+                         .convertToFormat(QImage::Format_Grayscale8);
+    double sx = 0, sy = 0, sxx = 0, syy = 0, sxy = 0;
+    const double n = size.width() * size.height();
+    for (int r = 0; r < size.height(); ++r) {
+        for (int c = 0; c < size.width(); ++c) {
+            const double u = x.pixelColor(c, r).value(), v = y.pixelColor(c, r).value();
+            sx += u;
+            sy += v;
+            sxx += u * u;
+            syy += v * v;
+            sxy += u * v;
+        }
+    }
+    const double cov = sxy / n - sx * sy / n / n;
+    return cov / std::sqrt((sxx / n - sx * sx / n / n) * (syy / n - sy * sy / n / n) + 1e-12);
+}
 
 class TestReaderStudyUi : public QObject {
     Q_OBJECT
@@ -420,7 +445,12 @@ class TestReaderStudyUi : public QObject {
         const QString png = dir_.filePath("results.png"), svg = dir_.filePath("results.svg");
         QVERIFY(view.savePng(png));
         QVERIFY(view.saveSvg(svg));
-        QVERIFY(!QImage(png).isNull());
+        // Issue 13.6: the PNG holds the whole figure as on screen (at twice the resolution).
+        const QImage exported(png);
+        const QImage onScreen = view.chartView()->grab().toImage();
+        QCOMPARE(exported.size(), onScreen.size() * 2);
+        const double similarity = correlation(exported, onScreen);
+        QVERIFY2(similarity > 0.8, qPrintable(QString::number(similarity)));
         QFile svgFile(svg);
         QVERIFY(svgFile.open(QIODevice::ReadOnly));
         QVERIFY(svgFile.readAll().contains("<svg"));

@@ -214,9 +214,10 @@ bool StudyResultsView::savePng(const QString& path) const {
     QImage image(view_->size() * scale, QImage::Format_ARGB32);
     image.fill(Qt::white);
     QPainter painter(&image);
-    painter.scale(scale, scale);
     painter.setRenderHint(QPainter::Antialiasing);
-    view_->render(&painter);
+    // The whole view into the whole image (a scaled painter with the default target rect
+    // drew only the top-left quarter).
+    view_->render(&painter, QRectF(image.rect()), view_->viewport()->rect());
     painter.end();
     return image.save(path, "PNG");
 }

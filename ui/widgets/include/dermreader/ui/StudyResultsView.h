@@ -40,6 +40,9 @@ class StudyResultsView : public QWidget {
     records::StudyResults results_;
     QChart* chart_;
     QChartView* view_;
+
+  public:
+    QChartView* chartView() const { return view_; }
     QLabel* summary_;
 };
 
