@@ -24,6 +24,7 @@
 #include "dermreader/ui/LibraryBrowser.h"
 #include "dermreader/ui/LibraryModel.h"
 #include "dermreader/ui/MainWindow.h"
+#include "dermreader/ui/ModelCardDialog.h"
 #include "dermreader/ui/SettingsDialog.h"
 #include "dermreader/ui/TaxonomyTreeModel.h"
 #include "dermreader/workstation/PredictionService.h"
@@ -285,6 +286,16 @@ class TestWorkstation : public QObject {
                  qPrintable(table));
         QVERIFY(window_->findChild<QLabel*>("modalityBadge")->text().isEmpty());
         QCOMPARE(window_->analysisPanel()->malignantText(), QStringLiteral("–"));
+    }
+
+    // Issue 13.8: the model card is a readable document with the ROC curve, not raw JSON.
+    void modelCardIsADocument() {
+        ModelCardDialog* card = window_->showModelCard();
+        QVERIFY(card);
+        QVERIFY2(card->documentText().contains("gui test model"), qPrintable(card->documentText()));
+        QVERIFY(!card->documentText().contains("{\""));
+        QVERIFY(card->rocChart());
+        card->close();
     }
 
     void settingsChangeThresholdsAndReloadTheModel() {

@@ -30,6 +30,7 @@
 #include "dermreader/ui/ImageViewer.h"
 #include "dermreader/ui/LibraryBrowser.h"
 #include "dermreader/ui/LockScreen.h"
+#include "dermreader/ui/ModelCardDialog.h"
 #include "dermreader/ui/ReadingWindow.h"
 #include "dermreader/ui/SettingsDialog.h"
 #include "dermreader/ui/StudyWindows.h"
@@ -223,10 +224,23 @@ void MainWindow::buildActions() {
     add(view, tr("Grid or list"), QKeySequence(tr("Ctrl+L")),
         [this] { browser_->setListMode(!browser_->listMode()); });
     add(file, tr("Settings…"), QKeySequence::Preferences, [this] { openSettings(); });
-    add(view, tr("Model card"), QKeySequence(tr("Ctrl+I")), [this] {
-        QMessageBox::information(
-            this, tr("Model"), service_.hasModel() ? service_.modelCard() : tr("No model loaded"));
+    add(view, tr("Model card"), QKeySequence(tr("Ctrl+I")), [this] { showModelCard(); });
+}
+
+ModelCardDialog* MainWindow::showModelCard() {
+    const auto identity = service_.modelIdentity();
+    if (!identity) {
+        statusBar()->showMessage(tr("No model loaded"), 5000);
+        return nullptr;
+    }
+    ModelCardDialog* dialog = nullptr;
+    session_.perform(tr("Model card"), [&] {
+        dialog = new ModelCardDialog(
+            ws::loadModelCard(QString::fromStdString(identity->bundle.string())), this);
+        dialog->setAttribute(Qt::WA_DeleteOnClose);
+        dialog->show();
     });
+    return dialog;
 }
 
 void MainWindow::refreshStatus() {

@@ -28,6 +28,7 @@ namespace ui {
 class AnalysisPanel;
 class ErrorReporter;
 class LockScreen;
+class ModelCardDialog;
 class ReadingWindow;
 class LibraryBrowser;
 class ImageViewer;
@@ -79,6 +80,8 @@ class MainWindow : public QMainWindow {
     void openImage(const QString& path);
     void chooseModel();
     void openSettings();
+    // View > Model card: the loaded model's card (null without a model or on error).
+    ModelCardDialog* showModelCard();
     // File > Quit: every window closes and everyone is signed out (the session decides).
     void quit();
 
