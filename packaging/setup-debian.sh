@@ -15,6 +15,7 @@ PACKAGES=(
   python3-torch python3-torchvision python3-numpy
   xvfb xauth fonts-dejavu-core
   dpkg-dev fakeroot file desktop-file-utils
+  poppler-utils
 )
 
 SUDO=""

@@ -7,7 +7,10 @@
 #include <QFile>
 #include <QImage>
 #include <QLabel>
+#include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
+#include <QStandardPaths>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <QTreeView>
@@ -27,10 +30,12 @@
 #include "dermreader/ui/ModelCardDialog.h"
 #include "dermreader/ui/SettingsDialog.h"
 #include "dermreader/ui/TaxonomyTreeModel.h"
+#include "dermreader/workstation/CaseReport.h"
 #include "dermreader/workstation/PredictionService.h"
 
 using namespace dermreader::ui;
 using dermreader::workstation::WorkstationSettings;
+namespace ws = dermreader::workstation;
 namespace eng = dermreader::engine;
 namespace tax = dermreader::taxonomy;
 
@@ -184,8 +189,9 @@ class TestWorkstation : public QObject {
         for (int r = 0; r < details->rowCount(); ++r) {
             table += details->item(r, 0)->text() + "=" + details->item(r, 1)->text() + ";";
         }
+        QCOMPARE(table.count("Modality="), 1);  // one modality row (issue 13.11)
         QVERIFY2(table.contains("Modality=dermoscopic") &&
-                     table.contains("PatientName=Test^Patient") && table.contains("Format=DICOM"),
+                     table.contains("Patient=Test, Patient") && table.contains("Format=DICOM"),
                  qPrintable(table));
         QCOMPARE(window_->findChild<QLabel*>("modalityBadge")->text(),
                  QStringLiteral("DERMOSCOPIC"));
@@ -328,16 +334,64 @@ class TestWorkstation : public QObject {
         settings.save();
     }
 
+    // Issue 13.7: a one-page report with the result, the model and its validation, patient and
+    // study fields from DICOM, the "not a medical device" line, and no text off the page.
     void exportsAOnePageReport() {
+        QTemporaryDir folder;
+        std::vector<std::uint8_t> rgb(64 * 48 * 3, 120);
+        testdata::writeDicom((folder.path() + "/lesion.dcm").toStdString(), 64, 48, rgb,
+                             {"1.2.840.10008.5.1.4.1.1.77.1.7", true, EXS_LittleEndianExplicit});
         QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
-        window_->openFolder(images_);
+        QSignalSpy saliency(window_.get(), &MainWindow::saliencyShown);
+        window_->setOverlayEnabled(true);
+        window_->openFolder(folder.path());
         QVERIFY(shown.wait(30000));
+        QVERIFY(!saliency.isEmpty() || saliency.wait(30000));
         const QString pdf = dir_.filePath("case.pdf");
         window_->exportReport(pdf);
         QFile file(pdf);
         QVERIFY(file.open(QIODevice::ReadOnly));
         QVERIFY(file.read(5) == "%PDF-");
-        QVERIFY(file.size() > 5000);
+        if (QStandardPaths::findExecutable("pdftotext").isEmpty())
+            QSKIP("pdftotext (poppler-utils) is not installed");
+        QProcess info;
+        info.start("pdfinfo", {pdf});
+        QVERIFY(info.waitForFinished(30000));
+        const QString pages = QString::fromUtf8(info.readAllStandardOutput());
+        QVERIFY2(pages.contains(QRegularExpression("Pages:\\s+1\\n")), qPrintable(pages));
+        QProcess text;
+        text.start("pdftotext", {"-bbox", pdf, "-"});
+        QVERIFY(text.waitForFinished(30000));
+        const QString html = QString::fromUtf8(text.readAllStandardOutput());
+        QString words;
+        double pageWidth = 0, maxRight = 0;
+        const QRegularExpression page("<page width=\"([0-9.]+)\"");
+        const QRegularExpression word(
+            "<word xMin=\"[0-9.]+\" yMin=\"[0-9.]+\" xMax=\"([0-9.]+)\"[^>]*>([^<]*)</word>");
+        pageWidth = page.match(html).captured(1).toDouble();
+        for (auto it = word.globalMatch(html); it.hasNext();) {
+            const auto m = it.next();
+            maxRight = std::max(maxRight, m.captured(1).toDouble());
+            words += m.captured(2) + " ";
+        }
+        QVERIFY(pageWidth > 500);
+        QVERIFY2(maxRight < pageWidth - 30,
+                 qPrintable(QString("%1 of %2").arg(maxRight).arg(pageWidth)));
+        const QString p = window_->analysisPanel()->malignantText().section(' ', 0, 0);
+        for (const QString& expected :
+             {QString("lesion.dcm"), QString("Test, Patient"), QString("gui test model"),
+              QString("medical device"), p, QString("Saliency overlay"), QString("review")}) {
+            QVERIFY2(words.contains(expected), qPrintable(expected + " not in: " + words));
+        }
+        QVERIFY(!words.contains("Test^Patient"));
+        QCOMPARE(ws::reportFolder(), dir_.path());  // the next save dialog starts here
+        const QString screenshots = qEnvironmentVariable("DERMREADER_SCREENSHOT_DIR");
+        if (!screenshots.isEmpty()) {
+            QDir().mkpath(screenshots);
+            QFile::remove(screenshots + "/case-report.pdf");
+            QFile::copy(pdf, screenshots + "/case-report.pdf");
+        }
+        window_->setOverlayEnabled(false);
     }
 
     void libraryRecordsFoldersAndFilters() {

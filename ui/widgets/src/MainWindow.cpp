@@ -5,6 +5,7 @@
 #include <QCloseEvent>
 #include <QComboBox>
 #include <QDateTime>
+#include <QDir>
 #include <QFileDialog>
 #include <QFileInfo>
 #include <QFormLayout>
@@ -34,6 +35,9 @@
 #include "dermreader/ui/ReadingWindow.h"
 #include "dermreader/ui/SettingsDialog.h"
 #include "dermreader/ui/StudyWindows.h"
+#include "dermreader/workstation/CaseReport.h"
+#include "dermreader/workstation/DicomText.h"
+#include "dermreader/workstation/ModelCard.h"
 #include "dermreader/workstation/PredictionService.h"
 #include "dermreader/workstation/QtImage.h"
 #include "dermreader/workstation/WorkstationSession.h"
@@ -456,6 +460,7 @@ void MainWindow::onCurrentChanged() {
     currentHash_.clear();
     shownPrediction_.reset();
     shownModel_.clear();
+    shownTags_.clear();
     shownSaliency_.reset();
     shownImage_ = {};
     // Nothing of the previous image stays on screen while this one loads.
@@ -498,8 +503,8 @@ void MainWindow::onImageReady(quint64 request, const ws::ImageResult& result) {
          QStringLiteral("%1 × %2").arg(result.image.width()).arg(result.image.height())},
         {tr("Modality"), modality},
         {tr("Bit depth"), QString::number(result.info.sourceBitDepth)}};
-    for (const auto& [key, value] : result.info.tags)
-        rows.append({QString::fromStdString(key), QString::fromStdString(value)});
+    rows.append(ws::readableTags(result.info.tags));  // readable names, dates and person names
+    shownTags_ = result.info.tags;
     showDetails(rows);
     const QString details = QStringLiteral("%1 · %2×%3 · %4")
                                 .arg(QFileInfo(result.path).fileName())
@@ -574,68 +579,61 @@ void MainWindow::exportReport(const QString& pdfPath) {
     }
     QString path = pdfPath;
     if (path.isEmpty()) {
-        path = QFileDialog::getSaveFileName(this, tr("Export case report"),
-                                            QFileInfo(currentPath_).completeBaseName() + ".pdf",
-                                            tr("PDF (*.pdf)"));
+        path = QFileDialog::getSaveFileName(
+            this, tr("Export case report"),
+            QDir(ws::reportFolder()).filePath(QFileInfo(currentPath_).completeBaseName() + ".pdf"),
+            tr("PDF (*.pdf)"));
     }
-    if (path.isEmpty() || shownImage_.isNull())
+    if (path.isEmpty())
         return;
-    QPdfWriter pdf(path);
-    pdf.setPageSize(QPageSize(QPageSize::A4));
-    pdf.setResolution(150);
-    pdf.setTitle(tr("dermreader case report"));
-    QPainter painter(&pdf);
-    if (!painter.isActive()) {
-        QMessageBox::warning(this, tr("Report not written"), tr("Cannot write '%1'.").arg(path));
+    QString error;
+    if (!ws::writeCaseReportPdf(caseReport(), session_.taxonomy(), path, &error)) {
+        session_.reportError(tr("Case report"), error);
         return;
     }
-    const int width = pdf.width();
-    int y = 0;
-    QFont title = painter.font();
-    title.setPointSize(16);
-    title.setBold(true);
-    painter.setFont(title);
-    painter.drawText(0, y += 60, tr("dermreader case report"));
-    QFont body = painter.font();
-    body.setPointSize(10);
-    body.setBold(false);
-    painter.setFont(body);
-    painter.drawText(0, y += 50,
-                     QFileInfo(currentPath_).fileName() + " · " +
-                         QDateTime::currentDateTime().toString(Qt::ISODate));
-    QImage picture = shownImage_.convertToFormat(QImage::Format_ARGB32);
-    if (shownSaliency_ && overlayToggle_->isChecked()) {
-        QPainter overlay(&picture);
-        overlay.setOpacity(opacity_->value() / 100.0);
+    ws::rememberReportFolder(path);
+    statusBar()->showMessage(tr("Report written to %1").arg(path), 5000);
+}
+
+ws::CaseReport MainWindow::caseReport() const {
+    ws::CaseReport report;
+    report.imageName = QFileInfo(currentPath_).fileName();
+    report.image = shownImage_;
+    if (shownSaliency_) {
+        QImage overlaid = shownImage_.convertToFormat(QImage::Format_ARGB32);
+        QPainter overlay(&overlaid);
+        overlay.setOpacity(std::max(0.6, opacity_->value() / 100.0));
         overlay.drawImage(
             0, 0,
             ws::saliencyOverlayImage(
                 *shownSaliency_, static_cast<eng::ColourMap>(colourBox_->currentData().toInt())));
+        overlay.end();
+        report.withOverlay = overlaid;
+        report.overlayMethod = methodBox_->currentText();
     }
-    const QImage scaled =
-        picture.scaled(width / 2, width / 2, Qt::KeepAspectRatio, Qt::SmoothTransformation);
-    painter.drawImage(0, y += 30, scaled);
-    int textY = y + 20;
-    auto line = [&](const QString& text) { painter.drawText(width / 2 + 40, textY += 40, text); };
-    if (shownPrediction_) {
-        line(tr("P(malignant): %1").arg(panel_->malignantText()));
-        for (const auto& l : panel_->binaryText().split('\n', Qt::SkipEmptyParts))
-            line(l);
-        line(tr("Most probable classes:"));
-        for (const auto& l : panel_->topClassesText().split('\n', Qt::SkipEmptyParts))
-            line("  " + l);
-    } else {
-        line(tr("No prediction"));
+    report.prediction = shownPrediction_;
+    report.thresholds = session_.thresholds();
+    report.model = shownModel_.isEmpty() ? service_.modelLabel() : shownModel_;
+    if (const auto identity = service_.modelIdentity()) {
+        try {
+            for (const auto& curve :
+                 ws::loadModelCard(QString::fromStdString(identity->bundle.string())).curves) {
+                report.modelValidation +=
+                    (report.modelValidation.isEmpty() ? QString() : QStringLiteral("; ")) +
+                    tr("%1: AUC %2 (95% CI %3–%4) on %5 images")
+                        .arg(curve.task == "melanocytic" ? tr("melanoma vs nevus")
+                                                         : tr("carcinoma vs seborrheic keratosis"))
+                        .arg(curve.auc, 0, 'f', 3)
+                        .arg(curve.aucLow, 0, 'f', 3)
+                        .arg(curve.aucHigh, 0, 'f', 3)
+                        .arg(curve.positives + curve.negatives);
+            }
+        } catch (const std::exception&) {
+            // A bundle without readable metrics: the report says nothing about validation.
+        }
     }
-    y += scaled.height() + 60;
-    painter.drawText(0, y += 40,
-                     tr("Model: %1 (%2)").arg(service_.modelName(), service_.deviceDescription()));
-    if (shownSaliency_ && overlayToggle_->isChecked()) {
-        painter.drawText(0, y += 40, tr("Overlay: %1 saliency").arg(methodBox_->currentText()));
-    }
-    painter.drawText(0, y += 40, tr("Decision support for research use; not a diagnosis."));
-    painter.end();
-    statusBar()->showMessage(tr("Report written to %1").arg(path), 5000);
+    report.patient = ws::patientAndStudy(shownTags_);
+    return report;
 }
 
 }  // namespace dermreader::ui

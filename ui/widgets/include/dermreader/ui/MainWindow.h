@@ -4,10 +4,13 @@
 // prediction service computes and forwards actions to the session (workstation logic).
 
 #include <QMainWindow>
+#include <map>
 #include <optional>
+#include <string>
 
 #include "dermreader/engine/Prediction.h"
 #include "dermreader/records/Accounts.h"
+#include "dermreader/workstation/CaseReport.h"
 #include "dermreader/workstation/PredictionService.h"
 
 class QCheckBox;
@@ -64,6 +67,8 @@ class MainWindow : public QMainWindow {
     void refreshStatus();
     // Forwards to the session: thresholds at once; the model the policy picks is reloaded.
     void applySettings(const workstation::WorkstationSettings& settings);
+    // What the report on the shown image holds (the image, overlay, result, model, patient).
+    workstation::CaseReport caseReport() const;
 
   public Q_SLOTS:
     void next();
@@ -132,7 +137,8 @@ class MainWindow : public QMainWindow {
     QString currentPath_;
     QString currentHash_;
     std::optional<engine::Prediction> shownPrediction_;
-    QString shownModel_;  // the model that computed shownPrediction_
+    QString shownModel_;                            // the model that computed shownPrediction_
+    std::map<std::string, std::string> shownTags_;  // the shown image's DICOM attributes
     std::optional<engine::SaliencyMap> shownSaliency_;
     QImage shownImage_;
 };
