@@ -131,7 +131,7 @@ int main(int argc, char** argv) {
         if (QFileInfo(folder).canonicalFilePath() == QFileInfo(samples).canonicalFilePath())
             samplesLabels = samples + "/ISIC-2017-samples.csv";
     }
-    window.show();
+    window.showInitially();
     const QString screenshots = parser.value("screenshots");
     if (!screenshots.isEmpty())
         takeScreenshots(window, screenshots);

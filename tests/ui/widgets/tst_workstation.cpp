@@ -7,6 +7,7 @@
 #include <QFile>
 #include <QImage>
 #include <QLabel>
+#include <QMenuBar>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -302,6 +303,31 @@ class TestWorkstation : public QObject {
         QVERIFY(!card->documentText().contains("{\""));
         QVERIFY(card->rocChart());
         card->close();
+    }
+
+    // Issue 13.10: one entry per action in each menu, and a shortcut sheet that lists them.
+    void menusHaveNoDuplicatesAndTheSheetListsEveryShortcut() {
+        int withKeys = 0;
+        for (QAction* menu : window_->menuBar()->actions()) {
+            QStringList texts;
+            for (QAction* action : menu->menu()->actions()) {
+                if (action->isSeparator())
+                    continue;
+                QVERIFY2(!texts.contains(action->text()), qPrintable(action->text()));
+                texts << action->text();
+                withKeys += action->shortcuts().isEmpty() ? 0 : 1;
+            }
+        }
+        const auto sheet = window_->shortcutSheet();
+        QCOMPARE(int(sheet.size()), withKeys);
+        bool next = false;
+        for (const auto& [action, keys] : sheet)
+            next = next ||
+                   (action.endsWith("Next image") && keys.contains("J") && keys.contains("PgDown"));
+        QVERIFY(next);
+        QDialog* dialog = window_->showShortcuts();
+        QCOMPARE(dialog->findChild<QTableWidget*>("shortcutTable")->rowCount(), withKeys);
+        dialog->close();
     }
 
     void settingsChangeThresholdsAndReloadTheModel() {

@@ -192,43 +192,104 @@ MainWindow::~MainWindow() {
 }
 
 void MainWindow::buildActions() {
-    auto add = [this](QMenu* menu, const QString& text, const QKeySequence& key, auto slot) {
+    // One entry per action; an action with two keys lists both.
+    auto add = [this](QMenu* menu, const QString& text, const QList<QKeySequence>& keys,
+                      auto slot) {
         auto* action = menu->addAction(text);
-        action->setShortcut(key);
+        action->setShortcuts(keys);
         connect(action, &QAction::triggered, this, slot);
         addAction(action);
         return action;
     };
+    using Keys = QList<QKeySequence>;
     QMenu* file = menuBar()->addMenu(tr("&File"));
-    add(file, tr("Open folder…"), QKeySequence::Open, [this] { chooseFolder(); });
-    add(file, tr("Import labelled dataset…"), QKeySequence(tr("Ctrl+Shift+I")),
+    add(file, tr("Open folder…"), Keys{QKeySequence::Open}, [this] { chooseFolder(); });
+    add(file, tr("Import labelled dataset…"), Keys{QKeySequence(tr("Ctrl+Shift+I"))},
         [this] { chooseDataset(); });
-    add(file, tr("Open model bundle…"), QKeySequence(tr("Ctrl+M")), [this] { chooseModel(); });
-    add(file, tr("Export case report (PDF)…"), QKeySequence(tr("Ctrl+E")),
+    add(file, tr("Open model bundle…"), Keys{QKeySequence(tr("Ctrl+M"))},
+        [this] { chooseModel(); });
+    add(file, tr("Export case report (PDF)…"), Keys{QKeySequence(tr("Ctrl+E"))},
         [this] { exportReport(); });
-    add(file, tr("Quit"), QKeySequence::Quit, [this] { quit(); });
+    add(file, tr("Settings…"), Keys{QKeySequence(tr("Ctrl+,"))}, [this] { openSettings(); });
+    file->addSeparator();
+    add(file, tr("Quit"), Keys{QKeySequence(tr("Ctrl+Q"))}, [this] { quit(); });
     QMenu* study = menuBar()->addMenu(tr("&Study"));
-    add(study, tr("Reader study…"), QKeySequence(tr("Ctrl+Shift+S")),
+    add(study, tr("Reader study…"), Keys{QKeySequence(tr("Ctrl+Shift+S"))},
         [this] { openReaderStudy(); });
-    add(study, tr("Admin panel (training, models)…"), QKeySequence(tr("Ctrl+Shift+A")),
+    add(study, tr("Admin panel (training, models)…"), Keys{QKeySequence(tr("Ctrl+Shift+A"))},
         [this] { openAdminPanel(); });
     QMenu* view = menuBar()->addMenu(tr("&View"));
-    add(view, tr("Next image"), QKeySequence(Qt::Key_PageDown), [this] { next(); });
-    add(view, tr("Previous image"), QKeySequence(Qt::Key_PageUp), [this] { previous(); });
-    add(view, tr("Next image"), QKeySequence(Qt::Key_J), [this] { next(); });
-    add(view, tr("Previous image"), QKeySequence(Qt::Key_K), [this] { previous(); });
-    add(view, tr("Toggle saliency overlay"), QKeySequence(Qt::Key_O),
+    add(view, tr("Next image"), Keys{QKeySequence(Qt::Key_PageDown), QKeySequence(Qt::Key_J)},
+        [this] { next(); });
+    add(view, tr("Previous image"), Keys{QKeySequence(Qt::Key_PageUp), QKeySequence(Qt::Key_K)},
+        [this] { previous(); });
+    add(view, tr("Toggle saliency overlay"), Keys{QKeySequence(Qt::Key_O)},
         [this] { overlayToggle_->toggle(); });
-    add(view, tr("Zoom in"), QKeySequence::ZoomIn, [this] { viewer_->zoomIn(); });
-    add(view, tr("Zoom out"), QKeySequence::ZoomOut, [this] { viewer_->zoomOut(); });
-    add(view, tr("Fit to window"), QKeySequence(Qt::Key_F), [this] { viewer_->fitToWindow(); });
-    add(view, tr("Actual size"), QKeySequence(Qt::Key_1), [this] { viewer_->actualSize(); });
-    add(view, tr("Rotate"), QKeySequence(Qt::Key_R), [this] { viewer_->rotateClockwise(); });
-    add(view, tr("Search"), QKeySequence::Find, [this] { browser_->focusSearch(); });
-    add(view, tr("Grid or list"), QKeySequence(tr("Ctrl+L")),
+    add(view, tr("Zoom in"), Keys{QKeySequence::ZoomIn}, [this] { viewer_->zoomIn(); });
+    add(view, tr("Zoom out"), Keys{QKeySequence::ZoomOut}, [this] { viewer_->zoomOut(); });
+    add(view, tr("Fit to window"), Keys{QKeySequence(Qt::Key_F)},
+        [this] { viewer_->fitToWindow(); });
+    add(view, tr("Actual size (1:1)"), Keys{QKeySequence(Qt::Key_1)},
+        [this] { viewer_->actualSize(); });
+    add(view, tr("Rotate"), Keys{QKeySequence(Qt::Key_R)}, [this] { viewer_->rotateClockwise(); });
+    add(view, tr("Search"), Keys{QKeySequence::Find}, [this] { browser_->focusSearch(); });
+    add(view, tr("Grid or list"), Keys{QKeySequence(tr("Ctrl+L"))},
         [this] { browser_->setListMode(!browser_->listMode()); });
-    add(file, tr("Settings…"), QKeySequence::Preferences, [this] { openSettings(); });
-    add(view, tr("Model card"), QKeySequence(tr("Ctrl+I")), [this] { showModelCard(); });
+    add(view, tr("Model card"), Keys{QKeySequence(tr("Ctrl+I"))}, [this] { showModelCard(); });
+    QMenu* help = menuBar()->addMenu(tr("&Help"));
+    add(help, tr("Keyboard shortcuts"), Keys{QKeySequence(Qt::Key_F1), QKeySequence(tr("?"))},
+        [this] { showShortcuts(); });
+}
+
+QList<QPair<QString, QString>> MainWindow::shortcutSheet() const {
+    QList<QPair<QString, QString>> rows;
+    for (QAction* menuAction : menuBar()->actions()) {
+        const QString menu = menuAction->text().remove('&');
+        for (QAction* action : menuAction->menu()->actions()) {
+            if (action->isSeparator() || action->shortcuts().isEmpty())
+                continue;
+            QStringList keys;
+            for (const QKeySequence& key : action->shortcuts())
+                keys << key.toString(QKeySequence::NativeText);
+            rows.append({menu + " › " + action->text(), keys.join(tr("  or  "))});
+        }
+    }
+    return rows;
+}
+
+QDialog* MainWindow::showShortcuts() {
+    auto* dialog = new QDialog(this);
+    dialog->setWindowTitle(tr("Keyboard shortcuts"));
+    dialog->setAttribute(Qt::WA_DeleteOnClose);
+    const auto rows = shortcutSheet();
+    auto* table = new QTableWidget(static_cast<int>(rows.size()), 2, dialog);
+    table->setObjectName(QStringLiteral("shortcutTable"));
+    table->setHorizontalHeaderLabels({tr("Action"), tr("Keys")});
+    table->verticalHeader()->hide();
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    for (int r = 0; r < rows.size(); ++r) {
+        table->setItem(r, 0, new QTableWidgetItem(rows[r].first));
+        table->setItem(r, 1, new QTableWidgetItem(rows[r].second));
+    }
+    table->resizeColumnsToContents();
+    table->horizontalHeader()->setStretchLastSection(true);
+    auto* layout = new QVBoxLayout(dialog);
+    layout->addWidget(new QLabel(tr("In a reader study: B biopsy/treat, R reassure, M/N "
+                                    "malignant/benign, 0–9 confidence, Esc pause."),
+                                 dialog));
+    layout->addWidget(table);
+    dialog->resize(560, 620);
+    dialog->show();
+    return dialog;
+}
+
+void MainWindow::showInitially() {
+    // Maximised on first run; afterwards where the user left it.
+    const QByteArray geometry = QSettings().value("window/geometry").toByteArray();
+    if (geometry.isEmpty() || !restoreGeometry(geometry))
+        showMaximized();
+    else
+        show();
 }
 
 ModelCardDialog* MainWindow::showModelCard() {
@@ -372,6 +433,7 @@ void MainWindow::quit() {
 }
 
 void MainWindow::closeEvent(QCloseEvent* event) {
+    QSettings().setValue("window/geometry", saveGeometry());
     // Closing the main window ends the program: every window closes, everyone signs out.
     QMainWindow::closeEvent(event);
     if (!shuttingDown_) {

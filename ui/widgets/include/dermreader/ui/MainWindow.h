@@ -87,6 +87,11 @@ class MainWindow : public QMainWindow {
     void openSettings();
     // View > Model card: the loaded model's card (null without a model or on error).
     ModelCardDialog* showModelCard();
+    // Help > Keyboard shortcuts (F1, ?): made from the menus, so it cannot fall behind them.
+    QDialog* showShortcuts();
+    QList<QPair<QString, QString>> shortcutSheet() const;
+    // Maximised on first run, else the geometry the user left.
+    void showInitially();
     // File > Quit: every window closes and everyone is signed out (the session decides).
     void quit();
 
