@@ -10,8 +10,10 @@
 #include <QLabel>
 #include <QLineSeries>
 #include <QPointer>
+#include <QProgressBar>
 #include <QScatterSeries>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QTableWidget>
 #include <QTemporaryDir>
 #include <fstream>
@@ -206,16 +208,29 @@ class TestReaderStudyUi : public QObject {
         QCOMPARE(finished.count(), 1);
         QCOMPARE(countDecisions(s.database), 6);
         QVERIFY(!resumed->currentCase());
+        // Issue 13.14: a clear end screen, and the bar says how far the reader is.
+        QVERIFY(resumed->endScreenShown());
+        QVERIFY(!resumed->viewer()->isVisible());
+        auto* bar = resumed->findChild<QProgressBar*>();
+        QVERIFY(bar && bar->text().contains("6 of 6"));
     }
 
     void confidenceIsRequiredWhenAsked() {
         const Study s = makeStudy(1, 1, true, false);
         auto window = readingWindow(s);
+        // Issue 13.14: the control starts visibly unset (no handle), and a digit sets it.
+        QVERIFY(!window->confidenceSet());
+        auto* slider = window->findChild<QSlider*>();
+        QVERIFY(slider && slider->property("unset").toBool());
         QTest::keyClick(window.get(), Qt::Key_B);  // no confidence yet: nothing recorded
         QCOMPARE(countDecisions(s.database), 0);
         QTest::keyClick(window.get(), Qt::Key_9);
+        QVERIFY(window->confidenceSet());
+        QVERIFY(!slider->property("unset").toBool());
         QTest::keyClick(window.get(), Qt::Key_B);
         QCOMPARE(countDecisions(s.database), 1);
+        QVERIFY(!window->confidenceSet());  // unset again for the next case
+        QVERIFY(slider->property("unset").toBool());
         rec::Database db = rec::openWorkstationDatabase(s.database);
         rec::Statement confidence = db.prepare("SELECT confidence FROM decisions");
         QVERIFY(confidence.step());

@@ -7,6 +7,7 @@
 #include <QProgressBar>
 #include <QPushButton>
 #include <QSlider>
+#include <QStyle>
 #include <QVBoxLayout>
 
 #include "dermreader/engine/ImageLoader.h"
@@ -30,8 +31,8 @@ ReadingWindow::ReadingWindow(workstation::WorkstationSession& host,
     viewer_->setStyleSheet("background:#111");
     progressText_ = new QLabel(this);
     progress_ = new QProgressBar(this);
-    progress_->setTextVisible(false);
-    progress_->setMaximumWidth(240);
+    progress_->setTextVisible(true);
+    progress_->setMinimumWidth(220);
     question_ = new QLabel(tr("Would you biopsy/treat this lesion or reassure the patient?"), this);
     QFont big = question_->font();
     big.setPointSizeF(big.pointSizeF() * 1.3);
@@ -63,9 +64,17 @@ ReadingWindow::ReadingWindow(workstation::WorkstationSession& host,
     confidence_->setRange(0, 100);
     confidence_->setValue(50);
     confidenceValue_ = new QLabel(tr("not set"), confidenceRow_);
+    // Until the reader sets it, the slider shows no handle: a value of 50 is not an answer.
+    confidence_->setStyleSheet(QStringLiteral(
+        "QSlider[unset=\"true\"]::handle:horizontal { background: transparent; border: 1px "
+        "dashed #999; width: 14px; margin: -6px 0; }"));
     confidenceLayout->addWidget(new QLabel(tr("Confidence that it is malignant:"), confidenceRow_));
+    confidenceLayout->addWidget(new QLabel(tr("benign"), confidenceRow_));
     confidenceLayout->addWidget(confidence_, 1);
+    confidenceLayout->addWidget(new QLabel(tr("malignant"), confidenceRow_));
     confidenceLayout->addWidget(confidenceValue_);
+    confidenceLayout->addWidget(
+        new QLabel(tr("(keys 0–9: 0 certainly benign … 9 certainly malignant)"), confidenceRow_));
     confidenceRow_->setVisible(spec.askConfidence);
     auto* pauseButton = new QPushButton(tr("Pause (Esc)"), this);
 
@@ -93,9 +102,18 @@ ReadingWindow::ReadingWindow(workstation::WorkstationSession& host,
     connect(malignant_, &QPushButton::clicked, this, [this] { setMalignancyAnswer(true); });
     connect(benign_, &QPushButton::clicked, this, [this] { setMalignancyAnswer(false); });
     connect(confidence_, &QSlider::valueChanged, this, [this](int value) {
-        confidenceTouched_ = true;
+        markConfidence(true);
         confidenceValue_->setText(QString::number(value));
     });
+    endScreen_ = new QLabel(this);
+    endScreen_->setObjectName(QStringLiteral("endScreen"));
+    endScreen_->setAlignment(Qt::AlignCenter);
+    endScreen_->setWordWrap(true);
+    QFont huge = endScreen_->font();
+    huge.setPointSizeF(huge.pointSizeF() * 2.0);
+    endScreen_->setFont(huge);
+    endScreen_->hide();
+    layout->insertWidget(1, endScreen_, 1);
     connect(pauseButton, &QPushButton::clicked, this, &ReadingWindow::pause);
     // Quit pauses the session (audited; every decision is already committed).
     connect(&host, &workstation::WorkstationSession::shuttingDown, this, &ReadingWindow::pause);
@@ -118,6 +136,35 @@ QString ReadingWindow::statusText() const {
     return progressText_->text();
 }
 
+void ReadingWindow::markConfidence(bool set) {
+    confidenceTouched_ = set;
+    confidence_->setProperty("unset", !set);
+    confidence_->style()->unpolish(confidence_);
+    confidence_->style()->polish(confidence_);
+}
+
+void ReadingWindow::showEndScreen(int total) {
+    progressText_->setText(tr("Finished"));
+    endScreen_->setText(tr("All %1 decisions are recorded. Thank you.\n\nPress Esc or Pause to "
+                           "leave; a coordinator unlocks the workstation.")
+                            .arg(total));
+    endScreen_->show();
+    for (QWidget* w : {static_cast<QWidget*>(viewer_), static_cast<QWidget*>(question_),
+                       static_cast<QWidget*>(biopsy_), static_cast<QWidget*>(reassure_),
+                       malignancyRow_, confidenceRow_})
+        w->hide();
+    viewer_->clear();
+    aiLabel_->clear();
+}
+
+bool ReadingWindow::endScreenShown() const {
+    return endScreen_->isVisibleTo(this);
+}
+
+bool ReadingWindow::confidenceSet() const {
+    return confidenceTouched_;
+}
+
 bool ReadingWindow::aiShown() const {
     return current_ && current_->phase == rec::Phase::Aided;
 }
@@ -127,22 +174,19 @@ void ReadingWindow::showNext() {
     malignancyAnswer_.reset();
     malignant_->setChecked(false);
     benign_->setChecked(false);
-    confidenceTouched_ = false;
     confidence_->blockSignals(true);
     confidence_->setValue(50);
     confidence_->blockSignals(false);
+    markConfidence(false);
     confidenceValue_->setText(tr("not set"));
     message_->clear();
     viewer_->setOverlay({});
     const int done = session_->decided(), total = session_->total();
-    progress_->setRange(0, total);
+    progress_->setRange(0, std::max(1, total));
     progress_->setValue(done);
+    progress_->setFormat(tr("%1 of %2 decided").arg(done).arg(total));
     if (!current_) {
-        progressText_->setText(tr("All %1 decisions recorded. Thank you.").arg(total));
-        viewer_->clear();
-        for (QWidget* w : {static_cast<QWidget*>(biopsy_), static_cast<QWidget*>(reassure_)})
-            w->setEnabled(false);
-        aiLabel_->clear();
+        showEndScreen(total);
         Q_EMIT finished();
         return;
     }
@@ -193,7 +237,7 @@ void ReadingWindow::setMalignancyAnswer(bool malignant) {
 
 void ReadingWindow::setConfidence(int confidence) {
     confidence_->setValue(confidence);
-    confidenceTouched_ = true;
+    markConfidence(true);
     confidenceValue_->setText(QString::number(confidence));
 }
 

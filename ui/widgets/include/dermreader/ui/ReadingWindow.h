@@ -41,6 +41,8 @@ class ReadingWindow : public QWidget {
     ImageViewer* viewer() const { return viewer_; }
     QString statusText() const;
     bool aiShown() const;
+    bool confidenceSet() const;   // the reader moved the slider or pressed a digit
+    bool endScreenShown() const;  // every case decided
     // What the buttons do, for tests and shortcuts.
     void decide(bool biopsy);
     void setMalignancyAnswer(bool malignant);
@@ -57,6 +59,8 @@ class ReadingWindow : public QWidget {
 
   private:
     void showNext();
+    void markConfidence(bool set);
+    void showEndScreen(int total);
     void showAi(bool on);
 
     std::unique_ptr<records::ReaderSession> session_;
@@ -70,6 +74,7 @@ class ReadingWindow : public QWidget {
     QLabel* question_;
     QLabel* aiLabel_;
     QLabel* message_;
+    QLabel* endScreen_;
     QPushButton* biopsy_;
     QPushButton* reassure_;
     QPushButton* malignant_;
