@@ -6,7 +6,14 @@ namespace dermreader::engine {
 
 ModelIdentity ModelIdentity::of(const std::filesystem::path& bundle,
                                 const ModelManifest& manifest) {
-    return {manifest.name, bundle, manifest.created};
+    // One spelling per folder ("models/a", "./models/a/", a symlink): the key compares bundles.
+    std::error_code error;
+    std::filesystem::path canonical = std::filesystem::weakly_canonical(bundle, error);
+    if (error)
+        canonical = std::filesystem::absolute(bundle).lexically_normal();
+    if (!canonical.has_filename() && canonical.has_parent_path())
+        canonical = canonical.parent_path();  // drop a trailing separator
+    return {manifest.name, canonical, manifest.created};
 }
 
 std::string ModelIdentity::key() const {

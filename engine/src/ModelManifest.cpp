@@ -242,4 +242,27 @@ void writeManifest(const ModelManifest& m, const fs::path& dir) {
     }
 }
 
+void writeTrainingImageIds(const std::filesystem::path& bundleDir,
+                           const std::vector<std::string>& imageIds) {
+    std::ostringstream text;
+    text << "# The images this model was trained on (dataset image ids), one per line.\n";
+    for (const auto& id : imageIds)
+        text << id << '\n';
+    writeFileAtomically(bundleDir / kTrainingImagesFile, text.str());
+}
+
+std::optional<std::set<std::string>> readTrainingImageIds(const std::filesystem::path& bundleDir) {
+    std::ifstream in(bundleDir / kTrainingImagesFile);
+    if (!in)
+        return std::nullopt;
+    std::set<std::string> ids;
+    for (std::string line; std::getline(in, line);) {
+        if (!line.empty() && line.back() == '\r')
+            line.pop_back();
+        if (!line.empty() && line.front() != '#')
+            ids.insert(line);
+    }
+    return ids;
+}
+
 }  // namespace dermreader::engine

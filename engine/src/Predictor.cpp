@@ -46,6 +46,22 @@ std::vector<float> normaliseMap(const torch::Tensor& map) {
     return {flat.data_ptr<float>(), flat.data_ptr<float>() + flat.numel()};
 }
 
+// Resampling the input to the network's size and the stride-2 first layer leave a raw gradient
+// map as a regular grid of dots, one per network input pixel. A Gaussian as wide as one such
+// pixel (`sigma` image pixels) removes the grid and keeps everything the network can resolve.
+torch::Tensor smoothAtNetworkResolution(const torch::Tensor& map, double sigma) {
+    if (sigma < 0.75)
+        return map;
+    const int radius = static_cast<int>(std::ceil(3 * sigma));
+    auto taps = torch::arange(-radius, radius + 1, map.options()).to(torch::kFloat32);
+    auto kernel = torch::exp(-(taps * taps) / (2 * sigma * sigma));
+    kernel = (kernel / kernel.sum()).to(map.options());
+    auto out =
+        F::pad(map, F::PadFuncOptions({radius, radius, radius, radius}).mode(torch::kReplicate));
+    out = F::conv2d(out, kernel.view({1, 1, 1, -1}));
+    return F::conv2d(out, kernel.view({1, 1, -1, 1}));
+}
+
 }  // namespace
 
 struct Predictor::Impl {
@@ -248,7 +264,10 @@ SaliencyMap Predictor::saliency(const RgbImage& image, SaliencyMethod method,
         const auto loss = F::cross_entropy(
             logits, torch::tensor({int64_t{target}}, torch::TensorOptions().device(d.device)));
         loss.backward();
-        map = pixels.grad().abs().sum(1, /*keepdim=*/true);
+        map = pixels.grad().abs().sum(1, /*keepdim=*/true).to(torch::kFloat32);
+        const double pixelsPerInput =
+            static_cast<double>(std::max(pixels.size(2), pixels.size(3))) / d.manifest.inputSize;
+        map = smoothAtNetworkResolution(map, pixelsPerInput);
     } else {
         auto features = d.model->features(input);
         features.retain_grad();
@@ -260,6 +279,8 @@ SaliencyMap Predictor::saliency(const RgbImage& image, SaliencyMethod method,
             torch::relu((weights * features.detach().to(torch::kFloat32)).sum(1, /*keepdim=*/true));
     }
     map = map.detach().to(torch::kFloat32);
+    const int nativeHeight = static_cast<int>(map.size(2)),
+              nativeWidth = static_cast<int>(map.size(3));
     if (map.size(2) != image.height || map.size(3) != image.width) {
         map = F::interpolate(map, F::InterpolateFuncOptions()
                                       .size(std::vector<int64_t>{image.height, image.width})
@@ -272,6 +293,8 @@ SaliencyMap Predictor::saliency(const RgbImage& image, SaliencyMethod method,
     result.height = image.height;
     result.method = method;
     result.targetClass = target;
+    result.nativeWidth = nativeWidth;
+    result.nativeHeight = nativeHeight;
     result.values = normaliseMap(map);
     return result;
 }

@@ -41,6 +41,14 @@ void colourOf(ColourMap map, float value, std::uint8_t rgb[3]) {
     rgb[2] = static_cast<std::uint8_t>(std::lround(b * 255));
 }
 
+float overlayAlpha(float value) {
+    if (!std::isfinite(value))
+        return 0.0f;
+    const float t =
+        std::clamp((value - kOverlayFloor) / (kOverlayFull - kOverlayFloor), 0.0f, 1.0f);
+    return t * t * (3.0f - 2.0f * t);  // smoothstep: no visible edge where the floor ends
+}
+
 RgbImage renderOverlay(const RgbImage& image, const SaliencyMap& map, float opacity,
                        ColourMap colours) {
     if (image.width != map.width || image.height != map.height) {
@@ -51,7 +59,7 @@ RgbImage renderOverlay(const RgbImage& image, const SaliencyMap& map, float opac
     for (std::size_t i = 0; i < map.values.size(); ++i) {
         std::uint8_t c[3];
         colourOf(colours, map.values[i], c);
-        const float a = alpha * std::clamp(map.values[i], 0.0f, 1.0f);
+        const float a = alpha * overlayAlpha(map.values[i]);
         for (int k = 0; k < 3; ++k) {
             const float blended = (1.0f - a) * image.pixels[3 * i + k] + a * c[k];
             out.pixels[3 * i + k] = static_cast<std::uint8_t>(std::lround(blended));

@@ -193,6 +193,29 @@ class TestPredictor : public QObject {
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument, predictor_->saliency(image, m, 99));
     }
 
+    // The input is resampled to the network's size and its first layer has stride 2: a raw
+    // gradient map of a larger image is a regular grid of dots. The map must read as a map,
+    // smooth at the scale of one network input pixel: neighbours differ far less than pixels
+    // a lesion-feature apart.
+    void gradientMapsHaveNoDotGrid() {
+        const auto image = syntheticLesion(1000, 750, 2);
+        const auto map = predictor_->saliency(image, SaliencyMethod::Gradient);
+        auto meanDifference = [&](int lag) {
+            double total = 0;
+            long count = 0;
+            for (int y = 0; y < map.height; y += 3) {
+                const float* row = &map.values[static_cast<std::size_t>(y) * map.width];
+                for (int x = 0; x + lag < map.width; ++x, ++count)
+                    total += std::abs(row[x + lag] - row[x]);
+            }
+            return total / std::max(1L, count);
+        };
+        const double neighbours = meanDifference(1), apart = meanDifference(24);
+        QVERIFY2(apart > 0, "a flat map says nothing");
+        QVERIFY2(neighbours / apart < 0.3,
+                 qPrintable(QString("neighbours %1, 24 px apart %2").arg(neighbours).arg(apart)));
+    }
+
     void badBundlesAreClearErrors() {
         const fs::path root = dir_.path().toStdString();
         QVERIFY(

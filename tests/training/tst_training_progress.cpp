@@ -3,7 +3,9 @@
 #include <QtTest>
 
 #include <QTemporaryDir>
+#include <cmath>
 #include <fstream>
+#include <limits>
 
 #include "dermreader/training/RunFolder.h"
 #include "dermreader/training/TrainingProgress.h"
@@ -73,6 +75,39 @@ class TestTrainingProgress : public QObject {
         QCOMPARE(p.aucHigh, 0.85);
         QCOMPARE(p.sensitivityAt95Specificity, 0.2);
         QVERIFY(p.roc.empty());
+    }
+
+    // JSON has no NaN: a diverged loss goes out as null and must come back as NaN, not drop
+    // the whole line (the panel then lost every step of a diverging run).
+    void aDivergedLossSurvivesTheLine() {
+        ProgressMessage m;
+        m.kind = ProgressMessage::Kind::Epoch;
+        m.epoch = 2;
+        m.epochs = 3;
+        m.step = 5;
+        m.steps = 5;
+        m.loss = std::numeric_limits<double>::quiet_NaN();
+        ValidationSummary v;
+        v.images = 10;
+        v.loss = std::numeric_limits<double>::infinity();
+        BinaryMetrics b;
+        b.task = "melanocytic";
+        b.positives = 0;  // AUC undefined without positives
+        b.negatives = 10;
+        b.auc = std::numeric_limits<double>::quiet_NaN();
+        v.binary = {b};
+        m.validation = v;
+        const auto parsed = parseProgressLine(toJsonLine(m));
+        QVERIFY(parsed.has_value());
+        QVERIFY(std::isnan(parsed->loss));
+        QCOMPARE(parsed->epoch, 2);
+        QCOMPARE(parsed->stepsDone(), 10L);
+        QVERIFY(parsed->validation.has_value());
+        QCOMPARE(parsed->validation->images, 10);
+        QCOMPARE(int(parsed->validation->binary.size()), 1);
+        QVERIFY(std::isnan(parsed->validation->binary.front().auc));
+        // A string where a number belongs is not this protocol.
+        QVERIFY(!parseProgressLine(R"({"event":"step","loss":"low"})").has_value());
     }
 
     void packProgress() {

@@ -442,6 +442,11 @@ struct Trainer::Impl {
         m.auxLogits = false;
         eng::saveStateDict(*deployed, temporary / m.weightsFile);
         eng::writeManifest(m, temporary);
+        std::vector<std::string> trainedOn;
+        trainedOn.reserve(trainIndices.size());
+        for (auto i : trainIndices)
+            trainedOn.push_back(pack.entry(i).imageId);
+        eng::writeTrainingImageIds(temporary, trainedOn);
         fs::remove_all(dir);
         fs::rename(temporary, dir);
     }

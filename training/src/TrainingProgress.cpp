@@ -1,6 +1,8 @@
 #include "dermreader/training/TrainingProgress.h"
 
 #include <array>
+#include <limits>
+#include <type_traits>
 
 #include <nlohmann/json.hpp>
 
@@ -44,6 +46,21 @@ json toJson(const ValidationSummary& v) {
     return j;
 }
 
+// JSON has no NaN or infinity: nlohmann writes them as null. A null number reads back as NaN
+// (a count as 0), so a diverged loss does not drop the line; a missing one reads as 0.
+template <typename T>
+T number(const json& j, const char* key) {
+    const auto it = j.find(key);
+    if (it == j.end())
+        return T{};
+    if (it->is_null()) {
+        if constexpr (std::is_floating_point_v<T>)
+            return std::numeric_limits<T>::quiet_NaN();
+        return T{};
+    }
+    return it->get<T>();  // a string where a number belongs throws: not this protocol
+}
+
 template <typename T>
 std::optional<T> optionalNumber(const json& j, const char* key) {
     const auto it = j.find(key);
@@ -54,22 +71,22 @@ std::optional<T> optionalNumber(const json& j, const char* key) {
 
 ValidationSummary validationFrom(const json& j) {
     ValidationSummary v;
-    v.images = j.value("images", 0);
+    v.images = number<int>(j, "images");
     v.loss = optionalNumber<double>(j, "loss");
     v.meanClassAccuracy = optionalNumber<double>(j, "mean_class_accuracy");
     for (const json& b : j.value("binary", json::array())) {
         BinaryMetrics m;
         m.task = b.value("task", "");
-        m.positives = b.value("positives", 0);
-        m.negatives = b.value("negatives", 0);
-        m.auc = b.value("auc", 0.0);
+        m.positives = number<int>(b, "positives");
+        m.negatives = number<int>(b, "negatives");
+        m.auc = number<double>(b, "auc");
         const json ci = b.value("auc_ci95", json::array());
         if (ci.is_array() && ci.size() == 2 && ci[0].is_number() && ci[1].is_number()) {
             m.aucLow = ci[0].get<double>();
             m.aucHigh = ci[1].get<double>();
         }
-        m.sensitivityAt90Specificity = b.value("sensitivity_at_90_specificity", 0.0);
-        m.sensitivityAt95Specificity = b.value("sensitivity_at_95_specificity", 0.0);
+        m.sensitivityAt90Specificity = number<double>(b, "sensitivity_at_90_specificity");
+        m.sensitivityAt95Specificity = number<double>(b, "sensitivity_at_95_specificity");
         v.binary.push_back(std::move(m));
     }
     return v;
@@ -117,16 +134,16 @@ std::optional<ProgressMessage> parseProgressLine(std::string_view line) {
     try {
         ProgressMessage m;
         m.kind = *kind;
-        m.done = j.value("done", 0L);
-        m.total = j.value("total", 0L);
-        m.epoch = j.value("epoch", 0);
-        m.epochs = j.value("epochs", 0);
-        m.step = j.value("step", 0);
-        m.steps = j.value("steps", 0);
-        m.loss = j.value("loss", 0.0);
-        m.learningRate = j.value("learning_rate", 0.0);
-        m.imagesPerSecond = j.value("images_per_second", 0.0);
-        m.etaSeconds = j.value("eta_seconds", 0.0);
+        m.done = number<long>(j, "done");
+        m.total = number<long>(j, "total");
+        m.epoch = number<int>(j, "epoch");
+        m.epochs = number<int>(j, "epochs");
+        m.step = number<int>(j, "step");
+        m.steps = number<int>(j, "steps");
+        m.loss = number<double>(j, "loss");
+        m.learningRate = number<double>(j, "learning_rate");
+        m.imagesPerSecond = number<double>(j, "images_per_second");
+        m.etaSeconds = number<double>(j, "eta_seconds");
         if (j.contains("validation") && j["validation"].is_object())
             m.validation = validationFrom(j["validation"]);
         m.bundle = j.value("bundle", "");

@@ -101,7 +101,29 @@ class TestJobs : public QObject {
         QVERIFY(!delivered);
     }
 
-    void interactiveWorkGoesFirst() {
+    // The image on screen is analysed while every bulk thread is busy: it has its own lane.
+    void interactiveWorkNeverWaitsBehindBulkWork() {
+        ws::JobRunner runner(1);
+        std::atomic<bool> release{false};
+        ws::Job* blocker = runner.start("import", [&release](ws::JobContext&) {
+            while (!release)
+                QThread::msleep(2);
+        });
+        QSignalSpy blockerFinished(blocker, &ws::Job::finished);
+        QObject receiver;
+        bool analysed = false;
+        ws::Job* interactive = runner.start(
+            "the image on screen", [](ws::JobContext&) {}, &receiver,
+            [&analysed] { analysed = true; }, ws::JobPriority::Interactive);
+        QSignalSpy finished(interactive, &ws::Job::finished);
+        QVERIFY(finished.wait(10000));
+        QVERIFY(analysed);
+        QVERIFY(blockerFinished.isEmpty());  // the bulk job still runs
+        release = true;
+        QVERIFY(blockerFinished.wait(10000));
+    }
+
+    void normalWorkGoesBeforeLow() {
         ws::JobRunner runner(1);
         std::atomic<bool> release{false};
         runner.start("blocker", [&release](ws::JobContext&) {
@@ -115,14 +137,12 @@ class TestJobs : public QObject {
                 "thumbnail", [](ws::JobContext&) {}, &receiver, [&order] { order << "low"; },
                 ws::JobPriority::Low);
         }
-        ws::Job* interactive = runner.start(
-            "the image on screen", [](ws::JobContext&) {}, &receiver,
-            [&order] { order << "interactive"; }, ws::JobPriority::Interactive);
-        QSignalSpy finished(interactive, &ws::Job::finished);
+        runner.start(
+            "import", [](ws::JobContext&) {}, &receiver, [&order] { order << "normal"; },
+            ws::JobPriority::Normal);
         release = true;
-        QVERIFY(finished.wait(10000));
         QTRY_COMPARE(order.size(), 4);
-        QCOMPARE(order.front(), QString("interactive"));
+        QCOMPARE(order.front(), QString("normal"));
     }
 };
 

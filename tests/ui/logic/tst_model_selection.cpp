@@ -2,6 +2,7 @@
 // registry — the bug where changing device/TTA in Settings replaced an activated model.
 #include <QtTest>
 
+#include <QDir>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 
@@ -156,6 +157,87 @@ class TestModelSelection : public QObject {
         QCOMPARE(session->predictions().modelName(), QString("model B"));
         QCOMPARE(session->loadedChoice().source, ws::ModelSource::Registry);
         session->applySettings({});
+    }
+
+    void candidatesInOrderEachOnce() {
+        ws::ModelSelectionInputs in = everything();
+        in.settings.modelBundle = "/registry";  // the same bundle named twice is tried once
+        const auto candidates = ws::modelCandidates(in);
+        QCOMPARE(candidates.size(), std::size_t(3));
+        QCOMPARE(candidates[0].source, ws::ModelSource::Session);
+        QCOMPARE(candidates[1].source, ws::ModelSource::Registry);
+        QCOMPARE(candidates[2].source, ws::ModelSource::EmbeddedDefault);
+        for (const auto& c : candidates)
+            QVERIFY(c.options.testTimeAugmentation);
+    }
+
+    // A bundle that does not load gives way to the next one down the order, and says so.
+    void aBrokenBundleFallsBackDownTheOrder() {
+        ws::SessionOptions options;
+        options.databasePath = dir_.filePath("fallback.sqlite");
+        options.embeddedDefaultModel = bundleA_;
+        ws::WorkstationSession session(dermreader::taxonomy::Taxonomy::builtin(), options);
+        ws::WorkstationSettings settings;
+        settings.modelBundle = dir_.filePath("broken-bundle");
+        QSignalSpy errors(&session, &ws::WorkstationSession::errorOccurred);
+        session.applySettings(settings);
+        QCOMPARE(session.predictions().modelName(), QString("model A"));
+        QCOMPARE(session.loadedChoice().source, ws::ModelSource::EmbeddedDefault);
+        QVERIFY(!errors.isEmpty());
+        QVERIFY(errors.last().at(1).toString().contains("broken-bundle"));
+        QVERIFY(errors.last().at(1).toString().contains("model-a"));
+        QVERIFY(!session.reloadModel());  // the first choice still fails
+        QCOMPARE(session.predictions().modelName(), QString("model A"));
+        session.applySettings({});
+    }
+
+    // A trainer re-trains into the same folder and activates it again: the new weights load
+    // (the session used to keep the old ones because the path had not changed).
+    void reactivatingARetrainedBundleReloadsIt() {
+        const QString bundle = dir_.filePath("retrained");
+        eng::createInitialBundle(bundle.toStdString(),
+                                 testdata::testManifest("first training", {"nevus", "melanoma"}),
+                                 3);
+        auto session = testdata::makeSession(database_);
+        const auto first = session->registerModel(trainer_, bundle);
+        QVERIFY(first.has_value());
+        QVERIFY(session->activateModel(trainer_, first->id));
+        QCOMPARE(session->predictions().modelName(), QString("first training"));
+        QDir(bundle).removeRecursively();
+        eng::createInitialBundle(bundle.toStdString(),
+                                 testdata::testManifest("second training", {"nevus", "melanoma"}),
+                                 4);
+        const auto second = session->registerModel(trainer_, bundle);
+        QVERIFY(second.has_value());
+        QCOMPARE(second->id, first->id);
+        QVERIFY(session->activateModel(trainer_, second->id));
+        QCOMPARE(session->predictions().modelName(), QString("second training"));
+    }
+
+    // A registry that cannot be read says nothing about which model to use: the one in use
+    // stays instead of Settings' bundle taking over.
+    void anUnreadableRegistryKeepsTheModelInUse() {
+        const QString database = dir_.filePath("unreadable.sqlite");
+        rec::Database db = rec::openWorkstationDatabase(database.toStdString());
+        rec::Accounts accounts(db);
+        const auto coordinator =
+            accounts.create(std::nullopt, "coord", rec::Role::Coordinator, 5, "coord-pass");
+        const auto trainer =
+            accounts.create(coordinator, "trainer", rec::Role::Trainer, 2, "trainer-pass");
+        auto session = testdata::makeSession(database);
+        const auto b = session->registerModel(trainer, bundleB_);
+        QVERIFY(session->activateModel(trainer, b->id));
+        QCOMPARE(session->predictions().modelName(), QString("model B"));
+        db.exec("ALTER TABLE model_activations RENAME TO model_activations_away");
+        QSignalSpy errors(session.get(), &ws::WorkstationSession::errorOccurred);
+        ws::WorkstationSettings settings;
+        settings.modelBundle = bundleA_;
+        session->applySettings(settings);
+        QVERIFY(!errors.isEmpty());
+        QCOMPARE(session->predictions().modelName(), QString("model B"));
+        db.exec("ALTER TABLE model_activations_away RENAME TO model_activations");
+        session->applySettings({});
+        QCOMPARE(session->predictions().modelName(), QString("model B"));
     }
 };
 

@@ -19,6 +19,7 @@
 #include "dermreader/records/ModelRegistry.h"
 #include "dermreader/records/Schema.h"
 #include "dermreader/ui/AdminWindow.h"
+#include "dermreader/ui/Confirm.h"
 #include "dermreader/ui/MainWindow.h"
 #include "dermreader/workstation/PredictionService.h"
 
@@ -142,6 +143,25 @@ class TestAdminPanel : public QObject {
         rec::Database db = rec::openWorkstationDatabase(database_.toStdString());
         const auto trained = rec::ModelRegistry(db, taxonomy()).list().back();
         QCOMPARE(QString::fromStdString(trained.bundle.filename().string()), QString("model-best"));
+        // Issue 13.13: nothing active yet, so a roll back says why; activation asks first and
+        // shows the new model's validation AUC beside the current one.
+        QVERIFY(!admin.rollback());
+        QVERIFY2(admin.statusLabel()->text().contains("Nothing to roll back"),
+                 qPrintable(admin.statusLabel()->text()));
+        QStringList questions;
+        bool answer = false;
+        setConfirmationAnswerer([&](const QString&, const QString& question) {
+            questions << question;
+            return answer;
+        });
+        QVERIFY(!admin.activate(trained.id));  // answered No: nothing changes
+        QCOMPARE(service.modelName(), QString("initial model"));
+        QCOMPARE(questions.size(), 1);
+        QVERIFY2(questions.front().contains(QString::fromStdString(trained.name)) &&
+                     questions.front().contains("AUC") &&
+                     questions.front().contains("No model is active"),
+                 qPrintable(questions.front()));
+        answer = true;
         QVERIFY(admin.activate(trained.id));
         QCOMPARE(service.modelName(), QString::fromStdString(trained.name));
         QCOMPARE(admin.registryTable()->item(1, 0)->text(), QString("●"));
@@ -149,9 +169,12 @@ class TestAdminPanel : public QObject {
         const auto initial = admin.registerBundle(initial_);
         QVERIFY(initial.has_value());
         QVERIFY(admin.activate(initial->id));
+        QVERIFY2(questions.last().contains("In use now: '" + QString::fromStdString(trained.name)),
+                 qPrintable(questions.last()));
         QCOMPARE(service.modelName(), QString("initial model"));
         QVERIFY(admin.rollback());
         QCOMPARE(service.modelName(), QString::fromStdString(trained.name));
+        setConfirmationAnswerer({});
         QStringList actions;
         for (const auto& entry : rec::readAuditLog(db))
             actions << QString::fromStdString(entry.action);

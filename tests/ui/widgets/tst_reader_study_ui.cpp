@@ -8,6 +8,7 @@
 #include <QChart>
 #include <QChartView>
 #include <QLabel>
+#include <QLegendMarker>
 #include <QLineSeries>
 #include <QPointer>
 #include <QProgressBar>
@@ -16,23 +17,28 @@
 #include <QSlider>
 #include <QTableWidget>
 #include <QTemporaryDir>
+#include <QValueAxis>
 #include <fstream>
 
 #include "TestModels.h"
 #include "TestSession.h"
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/engine/ModelFactory.h"
+#include "dermreader/engine/ModelManifest.h"
 #include "dermreader/engine/Predictor.h"
 #include "dermreader/records/ImageLibrary.h"
 #include "dermreader/records/Schema.h"
 #include "dermreader/training/Dataset.h"
 #include "dermreader/ui/AdminWindow.h"
+#include "dermreader/ui/Confirm.h"
+#include "dermreader/ui/CoordinatorDialogs.h"
 #include "dermreader/ui/ImageViewer.h"
 #include "dermreader/ui/LockScreen.h"
 #include "dermreader/ui/MainWindow.h"
 #include "dermreader/ui/ReadingWindow.h"
 #include "dermreader/ui/StudyResultsView.h"
 #include "dermreader/ui/StudyWindows.h"
+#include "dermreader/workstation/Jobs.h"
 #include "dermreader/workstation/PredictionService.h"
 
 using namespace dermreader::ui;
@@ -52,6 +58,16 @@ int countDecisions(const fs::path& database) {
     rec::Statement statement = db.prepare("SELECT count(*) FROM decisions");
     statement.step();
     return static_cast<int>(statement.integer(0));
+}
+
+// Starts scoring and waits for the job; true when the scores were stored.
+bool scoreAndWait(dermreader::ui::StudyCoordinatorWindow& window, std::int64_t study) {
+    QSignalSpy finished(&window, &dermreader::ui::StudyCoordinatorWindow::scoringFinished);
+    if (!window.scoreCases(study))
+        return false;
+    if (finished.isEmpty() && !finished.wait(300000))
+        return false;
+    return finished.takeFirst().at(1).toBool();
 }
 
 }  // namespace
@@ -294,7 +310,7 @@ class TestReaderStudyUi : public QObject {
         spec.benignCases = 1;
         spec.aiAssisted = true;
         const auto study = coordination.createStudy(spec, "labels");
-        QVERIFY(coordination.scoreCases(study));
+        QVERIFY(scoreAndWait(coordination, study));
         coordination.openStudy(study);
         coordination.assignReader(study, reader.id);
 
@@ -405,6 +421,7 @@ class TestReaderStudyUi : public QObject {
         spec.name = "synthetic demonstration";
         spec.malignantCases = 30;
         spec.benignCases = 30;
+        spec.askConfidence = true;
         const auto study = studies.create(coordinator, spec, candidates);
         std::vector<std::pair<std::int64_t, double>> scores;
         std::map<std::int64_t, bool> truth;
@@ -427,7 +444,8 @@ class TestReaderStudyUi : public QObject {
                 const bool malignant = truth.at(item->caseId);
                 const int k = n++;
                 const bool biopsy = malignant ? (k % 10) >= (r % 4) : (k % 10) < 1 + r % 3;
-                session.record(*item, {biopsy, std::nullopt, std::nullopt}, 3.0);
+                const int confidence = biopsy ? 55 + (7 * k + r) % 45 : (13 * k + r) % 60;
+                session.record(*item, {biopsy, std::nullopt, confidence}, 3.0);
             }
         }
         const rec::StudyResults results = rec::studyResults(db, coordinator, study);
@@ -456,6 +474,33 @@ class TestReaderStudyUi : public QObject {
                      QString("%1 of 8 readers fall below").arg(results.readersBelowCurve)),
                  qPrintable(view.summaryText()));
         QVERIFY(view.summaryText().contains(QString::number(results.cnn->auc, 'f', 3)));
+        // Issue 13.15: one axis convention (the paper's), each reader's own ROC curve from the
+        // confidence ratings, and each point says whose it is.
+        const auto* x = qobject_cast<QValueAxis*>(view.chart()->axes(Qt::Horizontal).front());
+        QCOMPARE(x->titleText(), QString("Specificity"));
+        QList<QLineSeries*> readerCurves;
+        for (QAbstractSeries* series : view.chart()->series()) {
+            if (series->name() == "Readers' ROC from their confidence")
+                readerCurves << qobject_cast<QLineSeries*>(series);
+        }
+        QCOMPARE(readerCurves.size(), 8);
+        for (int i = 0; i < 8; ++i) {
+            const auto& roc = results.readers[i].confidenceRoc;
+            QVERIFY(results.readers[i].confidenceAuc.has_value());
+            QCOMPARE(readerCurves[i]->count(), int(roc.size()) + 1);
+            QCOMPARE(readerCurves[i]->at(1).x(), roc[1].specificity);
+            QCOMPARE(readerCurves[i]->at(1).y(), roc[1].sensitivity);
+        }
+        int visibleMarkers = 0;
+        for (QLegendMarker* marker : view.chart()->legend()->markers())
+            if (marker->isVisible() && marker->label() == "Readers' ROC from their confidence")
+                ++visibleMarkers;
+        QCOMPARE(visibleMarkers, 1);
+        const QString hover = view.pointDescription(readers->at(3));
+        QVERIFY2(hover.contains("reader 3 (11 years)") && hover.contains("Sensitivity") &&
+                     hover.contains("AUC of the confidence ratings"),
+                 qPrintable(hover));
+        QVERIFY(view.pointDescription({5, 5}).isEmpty());
 
         const QString png = dir_.filePath("results.png"), svg = dir_.filePath("results.svg");
         QVERIFY(view.savePng(png));
@@ -503,7 +548,7 @@ class TestReaderStudyUi : public QObject {
         const std::string collection = rec::ImageLibrary(db).collections().front();
         const auto study = window.createStudy(spec, QString::fromStdString(collection));
         QCOMPARE(window.studiesTable()->rowCount(), 1);
-        QVERIFY(window.scoreCases(study));
+        QVERIFY(scoreAndWait(window, study));
         // The stored scores are the model's, for these images.
         const auto predictor = service.predictor();
         for (const auto& c : rec::ReaderStudies(db, taxonomy()).cases(coordinator, study)) {
@@ -532,6 +577,151 @@ class TestReaderStudyUi : public QObject {
         QVERIFY(login.user()->role == rec::Role::Reader);
         QVERIFY_THROWS_EXCEPTION(rec::AccessDenied,
                                  StudyCoordinatorWindow(workstation, *login.user()));
+    }
+
+    // Issue 13.13: forms keep what was typed when refused, a new account's password is typed
+    // twice, there is an accounts list, closing a study asks first, the collection list shows
+    // what each collection offers, and a study drawn from the model's training data is flagged.
+    void coordinatorSafeguards() {
+        const fs::path database = newDatabase();
+        const fs::path folder = writeImages(4, 4);
+        rec::User coordinator;
+        rec::Database db = rec::openWorkstationDatabase(database);
+        {
+            LoginDialog first(sessionFor(database));
+            QVERIFY(first.logIn("head", "coordinator-pass", 15));
+            coordinator = *first.user();
+            const auto dataset = dermreader::training::importDataset(
+                folder / "labels.csv", dermreader::training::DatasetFormat::GenericCsv, taxonomy());
+            rec::ImageLibrary(db).addDataset(dataset, taxonomy());
+        }
+        ws::WorkstationSession& workstation = sessionFor(database, bundle_);
+        StudyCoordinatorWindow window(workstation, coordinator);
+
+        // Accounts: a mistyped confirmation or a short password keeps the form as typed.
+        int created = 0;
+        NewAccountDialog account([&](const AccountRequest& r) {
+            try {
+                window.createAccount(r.name, r.role, r.experienceYears, r.password);
+                ++created;
+                return QString();
+            } catch (const std::exception& e) {
+                return QString::fromUtf8(e.what());
+            }
+        });
+        account.fill({"dr new", rec::Role::Reader, 6, "long-enough"}, "long-enuogh");
+        QVERIFY(!account.submit());
+        QVERIFY2(account.error().contains("differ"), qPrintable(account.error()));
+        QCOMPARE(account.typedName(), QString("dr new"));
+        account.fill({"dr new", rec::Role::Reader, 6, "short"}, "short");
+        QVERIFY(!account.submit());
+        QVERIFY2(account.error().contains("8"), qPrintable(account.error()));
+        QCOMPARE(account.typedName(), QString("dr new"));
+        QCOMPARE(created, 0);
+        account.fill({"dr new", rec::Role::Reader, 6, "long-enough"}, "long-enough");
+        QVERIFY(account.submit());
+        QCOMPARE(created, 1);
+        std::unique_ptr<QTableWidget> accounts(window.showAccounts());
+        QStringList names;
+        for (int row = 0; row < accounts->rowCount(); ++row)
+            names << accounts->item(row, 0)->text();
+        QVERIFY(names.contains("dr new") && names.contains("head"));
+
+        // New study: only labelled collections, with what each offers for the task.
+        std::vector<CollectionCandidates> collections;
+        collections.push_back({"labels", {}});
+        for (const auto& image : rec::ImageLibrary(db).query({}))
+            collections.back().candidates.push_back(
+                {image.path, image.contentHash, image.diagnosisNode.value_or(""), image.modality,
+                 image.biopsyProven, image.lesionGroup});
+        std::int64_t study = 0;
+        NewStudyDialog form(std::move(collections), taxonomy(),
+                            [&](const rec::StudySpec& spec, const QString& collection) {
+                                try {
+                                    study = window.createStudy(spec, collection);
+                                    return QString();
+                                } catch (const std::exception& e) {
+                                    return QString::fromUtf8(e.what());
+                                }
+                            });
+        rec::StudySpec spec;
+        spec.name = "safeguarded";
+        spec.task = rec::StudyTask::Melanocytic;
+        spec.malignantCases = 5;  // one more than there are
+        spec.benignCases = 4;
+        form.setSpec(spec);
+        QCOMPARE(form.collectionEntries(), QStringList{"labels — 4 malignant, 4 benign eligible"});
+        QVERIFY(!form.submit());
+        QVERIFY2(form.error().contains("not enough"), qPrintable(form.error()));
+        QCOMPARE(form.spec().name, std::string("safeguarded"));  // still as typed
+        spec.malignantCases = 4;
+        form.setSpec(spec);
+        QVERIFY(form.submit());
+        QVERIFY(study != 0);
+        // The test model lists no training images: the coordinator is told it is unchecked.
+        QVERIFY2(window.messageText().contains("does not list"), qPrintable(window.messageText()));
+        // A model that lists them is checked against the cases.
+        const fs::path list = fs::path(bundle_.toStdString()) / eng::kTrainingImagesFile;
+        eng::writeTrainingImageIds(bundle_.toStdString(), {"mel0", "nev4", "unrelated"});
+        QVERIFY(scoreAndWait(window, study));
+        fs::remove(list);
+        QVERIFY2(window.messageText().contains("2 of 8 cases were in the training data"),
+                 qPrintable(window.messageText()));
+
+        // Closing asks first; No leaves the study as it was.
+        window.openStudy(study);
+        QStringList questions;
+        bool answer = false;
+        setConfirmationAnswerer([&](const QString&, const QString& question) {
+            questions << question;
+            return answer;
+        });
+        QVERIFY(!window.closeStudy(study));
+        QCOMPARE(questions.size(), 1);
+        QVERIFY(questions.front().contains("safeguarded"));
+        QVERIFY(rec::ReaderStudies(db, taxonomy()).info(study).state == rec::StudyState::Open);
+        answer = true;
+        QVERIFY(window.closeStudy(study));
+        QVERIFY(rec::ReaderStudies(db, taxonomy()).info(study).state == rec::StudyState::Closed);
+        setConfirmationAnswerer({});
+    }
+
+    // The window may close (the session locks, the user quits) while the pool scores: nothing
+    // crashes, nothing half-written is stored, and a later window scores normally.
+    void closingTheWindowWhileScoringIsSafe() {
+        const fs::path database = newDatabase();
+        const fs::path folder = writeImages(4, 4);
+        rec::User coordinator;
+        rec::Database db = rec::openWorkstationDatabase(database);
+        {
+            LoginDialog first(sessionFor(database));
+            QVERIFY(first.logIn("head", "coordinator-pass", 15));
+            coordinator = *first.user();
+            const auto dataset = dermreader::training::importDataset(
+                folder / "labels.csv", dermreader::training::DatasetFormat::GenericCsv, taxonomy());
+            rec::ImageLibrary(db).addDataset(dataset, taxonomy());
+        }
+        ws::WorkstationSession& workstation = sessionFor(database, bundle_);
+        rec::StudySpec spec;
+        spec.name = "closed while scoring";
+        spec.malignantCases = 3;
+        spec.benignCases = 3;
+        const QString collection =
+            QString::fromStdString(rec::ImageLibrary(db).collections().front());
+        auto window = std::make_unique<StudyCoordinatorWindow>(workstation, coordinator);
+        const auto study = window->createStudy(spec, collection);
+        QPointer<ws::Job> job = window->scoreCases(study);
+        QVERIFY(job);
+        QVERIFY2(!window->scoreCases(study), "a second scoring of the same window is refused");
+        window.reset();
+        QVERIFY(job.isNull() || job->isCancelled());
+        QTRY_VERIFY_WITH_TIMEOUT(job.isNull(), 120000);
+        for (const auto& c : rec::ReaderStudies(db, taxonomy()).cases(coordinator, study))
+            QVERIFY(!c.cnnScore.has_value());
+        StudyCoordinatorWindow again(workstation, coordinator);
+        QVERIFY(scoreAndWait(again, study));
+        for (const auto& c : rec::ReaderStudies(db, taxonomy()).cases(coordinator, study))
+            QVERIFY(c.cnnScore.has_value());
     }
 };
 

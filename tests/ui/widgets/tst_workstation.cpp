@@ -127,6 +127,16 @@ class TestWorkstation : public QObject {
         const QImage withOverlay = rendered(window_->viewer());
         QVERIFY(window_->viewer()->hasOverlay());
         QVERIFY(withOverlay != plain);
+        QVERIFY2(window_->saliencyNote().startsWith("Gradient"),
+                 qPrintable(window_->saliencyNote()));
+        // Grad-CAM says how coarse it is at this image's size.
+        window_->setSaliencyMethod(1);
+        QVERIFY(saliency.wait(30000));
+        QVERIFY2(window_->saliencyNote().contains("Grad-CAM: a 8×8 grid") &&
+                     window_->saliencyNote().contains("32 px"),
+                 qPrintable(window_->saliencyNote()));
+        window_->setSaliencyMethod(0);
+        QVERIFY(saliency.wait(30000));
         window_->setOverlayOpacity(10);
         QTest::qWait(50);
         const QImage faint = rendered(window_->viewer());
@@ -134,6 +144,7 @@ class TestWorkstation : public QObject {
         window_->setOverlayEnabled(false);
         QTest::qWait(50);
         QCOMPARE(rendered(window_->viewer()), plain);
+        QVERIFY(window_->saliencyNote().isEmpty());
         // Registered under rotation: the overlay turns with the image.
         window_->setOverlayEnabled(true);
         window_->viewer()->rotateClockwise();
@@ -483,6 +494,32 @@ class TestWorkstation : public QObject {
                  QString("dermoscopic"));
     }
 
+    // A failed import says it failed (it used to say "0 added"); a cancelled one says what it
+    // kept.
+    void failedAndCancelledImportsSaySo() {
+        LibraryBrowser* browser = window_->browser();
+        QSignalSpy imported(browser, &LibraryBrowser::importFinished);
+        QSignalSpy messages(browser, &LibraryBrowser::message);
+        QTemporaryDir data;
+        QFile csv(data.path() + "/broken.csv");
+        QVERIFY(csv.open(QIODevice::WriteOnly));
+        csv.write("no,header,of,this,format\n1,2,3,4,5\n");
+        csv.close();
+        window_->importDataset(csv.fileName(), "ham10000");
+        QVERIFY(imported.wait(30000));
+        QVERIFY(!messages.isEmpty());
+        QVERIFY2(messages.last().at(0).toString().startsWith("Adding images failed"),
+                 qPrintable(messages.last().at(0).toString()));
+        QVERIFY(messages.last().at(0).toString().contains("broken.csv"));
+
+        imported.clear();
+        window_->openFolder(images_);
+        browser->cancelImport();
+        QVERIFY(imported.wait(30000));
+        QVERIFY2(messages.last().at(0).toString().startsWith("Adding images cancelled"),
+                 qPrintable(messages.last().at(0).toString()));
+    }
+
     void importedDatasetShowsDiagnosesAndRecordsRisk() {
         const QStringList samples = QDir(images_).entryList({"ISIC*.jpg"});
         QTemporaryDir data;
@@ -556,7 +593,9 @@ class TestWorkstation : public QObject {
 
     void worksWithoutAModel() {
         window_.reset();
-        session_ = testdata::makeSession(dir_.filePath("workstation.sqlite"),
+        WorkstationSettings{}.save();  // no Settings bundle to fall back on
+        // A database of its own: no registry model to fall back on either.
+        session_ = testdata::makeSession(dir_.filePath("without-a-model.sqlite"),
                                          dir_.filePath("no-such-model"));
         QVERIFY(!session_->reloadModel());
         QVERIFY(session_->modelError().contains("no-such-model"));

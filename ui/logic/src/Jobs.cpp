@@ -1,5 +1,6 @@
 #include "dermreader/workstation/Jobs.h"
 
+#include <QDeadlineTimer>
 #include <QMetaObject>
 #include <QThread>
 
@@ -17,10 +18,16 @@ void JobContext::setProgress(qint64 done, qint64 total) {
 
 JobRunner::JobRunner(int threads, QObject* parent) : QObject(parent) {
     pool_.setMaxThreadCount(threads > 0 ? threads : std::max(2, QThread::idealThreadCount()));
+    interactivePool_.setMaxThreadCount(1);
+    // Threads live as long as the runner: each keeps its own database connection, which an
+    // expired thread would leave behind.
+    pool_.setExpiryTimeout(-1);
+    interactivePool_.setExpiryTimeout(-1);
 }
 
 JobRunner::~JobRunner() {
     cancelAll();
+    interactivePool_.waitForDone();
     pool_.waitForDone();
 }
 
@@ -30,7 +37,10 @@ void JobRunner::cancelAll() {
 }
 
 bool JobRunner::waitForIdle(int milliseconds) {
-    return pool_.waitForDone(milliseconds);
+    const QDeadlineTimer deadline(milliseconds < 0 ? QDeadlineTimer::Forever
+                                                   : QDeadlineTimer(milliseconds));
+    return interactivePool_.waitForDone(static_cast<int>(deadline.remainingTime())) &&
+           pool_.waitForDone(static_cast<int>(deadline.remainingTime()));
 }
 
 Job* JobRunner::start(const QString& title, std::function<void(JobContext&)> work,
@@ -62,7 +72,8 @@ Job* JobRunner::startErased(const QString& title, std::function<void(JobContext&
         Q_EMIT handle->finished();
         handle->deleteLater();
     };
-    pool_.start(
+    QThreadPool& lane = priority == JobPriority::Interactive ? interactivePool_ : pool_;
+    lane.start(
         [this, work = std::move(work), deliver = std::move(deliver), cancelled, handle, target,
          hasReceiver, finish] {
             JobContext context(cancelled, [this, handle](qint64 done, qint64 total) {

@@ -27,23 +27,41 @@ bool ModelChoice::sameAs(const ModelChoice& other) const {
            options.cudaBFloat16 == other.options.cudaBFloat16;
 }
 
-ModelChoice chooseModel(const ModelSelectionInputs& in) {
-    ModelChoice choice;
-    if (!in.sessionBundle.isEmpty())
-        choice = {in.sessionBundle, ModelSource::Session, {}};
-    else if (!in.registryActiveBundle.isEmpty())
-        choice = {in.registryActiveBundle, ModelSource::Registry, {}};
-    else if (!in.settings.modelBundle.isEmpty())
-        choice = {in.settings.modelBundle, ModelSource::Settings, {}};
-    else if (!in.embeddedDefaultBundle.isEmpty())
-        choice = {in.embeddedDefaultBundle, ModelSource::EmbeddedDefault, {}};
+std::vector<ModelChoice> modelCandidates(const ModelSelectionInputs& in) {
     WorkstationSettings effective = in.settings;
     if (in.commandLineDevice)
         effective.device = *in.commandLineDevice;
     if (in.commandLineTta)
         effective.testTimeAugmentation = true;
-    choice.options = effective.predictorOptions();
-    return choice;
+    const engine::PredictorOptions options = effective.predictorOptions();
+    std::vector<ModelChoice> candidates;
+    auto offer = [&](const QString& bundle, ModelSource source) {
+        if (bundle.isEmpty())
+            return;
+        for (const ModelChoice& c : candidates)
+            if (c.bundle == bundle)
+                return;  // tried already, under a stronger source
+        candidates.push_back({bundle, source, options});
+    };
+    offer(in.sessionBundle, ModelSource::Session);
+    offer(in.registryActiveBundle, ModelSource::Registry);
+    offer(in.settings.modelBundle, ModelSource::Settings);
+    offer(in.embeddedDefaultBundle, ModelSource::EmbeddedDefault);
+    return candidates;
+}
+
+ModelChoice chooseModel(const ModelSelectionInputs& in) {
+    const auto candidates = modelCandidates(in);
+    if (!candidates.empty())
+        return candidates.front();
+    ModelChoice none;
+    WorkstationSettings effective = in.settings;
+    if (in.commandLineDevice)
+        effective.device = *in.commandLineDevice;
+    if (in.commandLineTta)
+        effective.testTimeAugmentation = true;
+    none.options = effective.predictorOptions();
+    return none;
 }
 
 }  // namespace dermreader::workstation

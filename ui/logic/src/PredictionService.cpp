@@ -47,10 +47,7 @@ bool PredictionService::loadModel(const QString& bundle, const eng::PredictorOpt
     } catch (const std::exception& e) {
         if (error)
             *error = QString::fromUtf8(e.what());
-        std::lock_guard<std::mutex> lock(mutex_);
-        predictor_.reset();
-        identity_.reset();
-        return false;
+        return false;  // the model in use (if any) stays
     }
 }
 
@@ -151,12 +148,16 @@ void PredictionService::drain() {
         try {
             runJob(job);
         } catch (const std::exception& e) {  // e.g. out of memory converting a huge image
-            QMetaObject::invokeMethod(
-                this, [this, id = job.id, path = job.path, message = QString::fromUtf8(e.what())] {
-                    Q_EMIT failed(id, path, message);
-                });
+            reportFailure(job, QString::fromUtf8(e.what()));
+        } catch (...) {  // whatever it was, the loop goes on: `draining_` must reach false
+            reportFailure(job, tr("unknown error"));
         }
     }
+}
+
+void PredictionService::reportFailure(const Job& job, const QString& message) {
+    QMetaObject::invokeMethod(
+        this, [this, id = job.id, path = job.path, message] { Q_EMIT failed(id, path, message); });
 }
 
 void PredictionService::runJob(const Job& job) {

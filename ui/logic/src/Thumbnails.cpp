@@ -16,7 +16,7 @@ void ThumbnailCache::request(const QString& path) {
         return;
     pending_.insert(path);
     const int size = size_;
-    jobs_.start<QImage>(
+    Job* job = jobs_.start<QImage>(
         tr("Thumbnail"),
         [path, size](JobContext&) {
             try {
@@ -28,7 +28,6 @@ void ThumbnailCache::request(const QString& path) {
         },
         this,
         [this, path](const QImage& made) {
-            pending_.remove(path);  // evicted thumbnails may be requested again
             QImage thumbnail = made;
             if (thumbnail.isNull()) {
                 thumbnail = QImage(size_, size_, QImage::Format_RGB888);
@@ -38,6 +37,8 @@ void ThumbnailCache::request(const QString& path) {
             Q_EMIT ready(path);
         },
         JobPriority::Low);
+    // Made, failed or cancelled: either way it may be requested again (evicted ones too).
+    connect(job, &Job::finished, this, [this, path] { pending_.remove(path); });
 }
 
 }  // namespace dermreader::workstation

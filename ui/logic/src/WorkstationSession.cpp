@@ -38,6 +38,7 @@ WorkstationSession::WorkstationSession(const taxonomy::Taxonomy& taxonomy, Sessi
 }
 
 WorkstationSession::~WorkstationSession() {
+    jobs_->cancelAll();    // nothing new starts its long part
     predictions_.reset();  // its running analysis ends before the pool goes
     jobs_.reset();         // waits for the other jobs (they may use the connections)
 }
@@ -180,19 +181,23 @@ void WorkstationSession::shutdown() {
 
 // --- Settings and the model ---
 
-ModelSelectionInputs WorkstationSession::selectionInputs() {
+ModelSelectionInputs WorkstationSession::selectionInputs(bool* registryUnreadable) {
     ModelSelectionInputs in;
     in.sessionBundle = options_.sessionModel;
     in.commandLineDevice = options_.commandLineDevice;
     in.commandLineTta = options_.commandLineTta;
     in.settings = settings_;
     in.embeddedDefaultBundle = options_.embeddedDefaultModel.value_or(QString());
+    if (registryUnreadable)
+        *registryUnreadable = false;
     if (connections_->configured()) {
         try {
             if (const auto active = rec::ModelRegistry(database(), taxonomy_).active())
                 in.registryActiveBundle = QString::fromStdString(active->bundle.string());
         } catch (const std::exception& e) {
             reportError(tr("Model registry"), QString::fromUtf8(e.what()));
+            if (registryUnreadable)
+                *registryUnreadable = true;
         }
     }
     return in;
@@ -203,22 +208,46 @@ ModelChoice WorkstationSession::modelChoice() {
 }
 
 bool WorkstationSession::reloadModel(bool force) {
-    const ModelChoice choice = modelChoice();
-    if (!force && choice.sameAs(loaded_) && predictions_->hasModel())
+    bool registryUnreadable = false;
+    const ModelSelectionInputs inputs = selectionInputs(&registryUnreadable);
+    // A registry that cannot be read says nothing about the model: keep the one in use
+    // rather than fall to Settings' or the default.
+    if (registryUnreadable && predictions_->hasModel() && !force)
         return true;
-    loaded_ = choice;
-    modelError_.clear();
-    bool ok = false;
-    if (choice.bundle.isEmpty()) {
-        modelError_ = tr("no model bundle found (give --model)");
-        predictions_->unloadModel();
-    } else {
-        ok = predictions_->loadModel(choice.bundle, choice.options, &modelError_);
+    QStringList failures;
+    for (const ModelChoice& candidate : modelCandidates(inputs)) {
+        if (!force && candidate.sameAs(loaded_) && predictions_->hasModel())
+            break;  // what is loaded is the best that loads
+        QString error;
+        if (predictions_->loadModel(candidate.bundle, candidate.options, &error)) {
+            loaded_ = candidate;
+            modelError_ = failures.join('\n');  // why the first choice is not the one in use
+            if (!failures.isEmpty())
+                reportError(tr("Model not loaded"), tr("%1\nUsing %2 (%3) instead.")
+                                                        .arg(failures.join('\n'), candidate.bundle,
+                                                             describe(candidate.source)));
+            Q_EMIT modelChanged();
+            return failures.isEmpty();
+        }
+        failures << tr("%1 (%2): %3").arg(candidate.bundle, describe(candidate.source), error);
     }
-    if (!ok)
-        reportError(tr("Model not loaded"), modelError_);
+    if (failures.isEmpty() && predictions_->hasModel())
+        return true;  // the loaded model is still the policy's first choice
+    if (!failures.isEmpty() && predictions_->hasModel()) {
+        // Better candidates failed; the one in use is the next that works.
+        modelError_ = failures.join('\n');
+        reportError(tr("Model not loaded"),
+                    tr("%1\nStill using %2.").arg(modelError_, loaded_.bundle));
+        return false;
+    }
+    loaded_ = ModelChoice{};
+    loaded_.options = chooseModel(inputs).options;
+    predictions_->unloadModel();
+    modelError_ =
+        failures.isEmpty() ? tr("no model bundle found (give --model)") : failures.join('\n');
+    reportError(tr("Model not loaded"), modelError_);
     Q_EMIT modelChanged();
-    return ok;
+    return false;
 }
 
 void WorkstationSession::applySettings(const WorkstationSettings& settings) {
@@ -232,13 +261,20 @@ void WorkstationSession::applySettings(const WorkstationSettings& settings) {
 }
 
 bool WorkstationSession::openModelBundle(const QString& bundle) {
-    const QString previous = options_.sessionModel;
+    ModelSelectionInputs inputs = selectionInputs();
+    inputs.sessionBundle = bundle;
+    const ModelChoice choice = chooseModel(inputs);
+    QString error;
+    // Loaded before the policy changes: a bundle that fails leaves the model in use alone.
+    if (!predictions_->loadModel(choice.bundle, choice.options, &error)) {
+        reportError(tr("Model not loaded"), tr("%1: %2").arg(bundle, error));
+        return false;
+    }
     options_.sessionModel = bundle;
-    if (reloadModel())
-        return true;
-    options_.sessionModel = previous;  // keep using what worked
-    reloadModel();
-    return false;
+    loaded_ = choice;
+    modelError_.clear();
+    Q_EMIT modelChanged();
+    return true;
 }
 
 std::optional<rec::RegisteredModel> WorkstationSession::registerModel(const rec::User& user,
@@ -256,7 +292,7 @@ bool WorkstationSession::activateModel(const rec::User& user, std::int64_t model
                  [&] { rec::ModelRegistry(database(), taxonomy_).activate(user, model); }))
         return false;
     options_.sessionModel.clear();  // the trainer's act is the latest word on the model
-    return reloadModel();
+    return reloadModel(true);       // a re-trained bundle may sit at the same path
 }
 
 bool WorkstationSession::rollbackModel(const rec::User& user) {
@@ -267,7 +303,7 @@ bool WorkstationSession::rollbackModel(const rec::User& user) {
     if (!rolled)
         return false;
     options_.sessionModel.clear();
-    return reloadModel();
+    return reloadModel(true);
 }
 
 bool WorkstationSession::recordRisk(const QString& contentHash,

@@ -1,10 +1,12 @@
 #include "dermreader/records/ReaderStudy.h"
 
 #include "dermreader/engine/AtomicFile.h"
+#include "dermreader/engine/ModelManifest.h"
 
 #include <algorithm>
 #include <cmath>
 #include <fstream>
+#include <limits>
 #include <map>
 #include <numeric>
 #include <set>
@@ -244,24 +246,17 @@ std::optional<bool> taskTruth(StudyTask task, const taxonomy::Taxonomy& taxonomy
     return std::nullopt;
 }
 
-// --- ReaderStudies -----------------------------------------------------------------------
+namespace {
 
-std::int64_t ReaderStudies::create(const User& coordinator, const StudySpec& specIn,
-                                   const std::vector<StudyCandidate>& candidates) {
-    requireRole(coordinator, {Role::Coordinator}, "create studies");
-    StudySpec spec = specIn;
-    if (spec.name.empty())
-        throw std::invalid_argument("a study needs a name");
-    if (spec.malignantCases < 1 || spec.benignCases < 1)
-        throw std::invalid_argument("a study needs at least one malignant and one benign case");
-    if (!spec.modality)
-        spec.modality = defaultModality(spec.task);
-
-    // Eligible images, one per content and per lesion, in a deterministic order.
+// The eligible images for `spec` (its modality resolved), one per content and per lesion, in
+// a seeded order; at most `maxMalignant`/`maxBenign` of each.
+std::pair<std::vector<const StudyCandidate*>, std::vector<const StudyCandidate*>> selectEligible(
+    const StudySpec& spec, const std::vector<StudyCandidate>& candidates,
+    const taxonomy::Taxonomy& taxonomy, int maxMalignant, int maxBenign) {
     std::vector<const StudyCandidate*> eligible;
     for (const auto& candidate : candidates) {
-        const auto node = taxonomy_.find(candidate.diagnosisNode);
-        if (!node || !taskTruth(spec.task, taxonomy_, *node))
+        const auto node = taxonomy.find(candidate.diagnosisNode);
+        if (!node || !taskTruth(spec.task, taxonomy, *node))
             continue;
         if (candidate.modality != *spec.modality)
             continue;
@@ -281,11 +276,56 @@ std::int64_t ReaderStudies::create(const User& coordinator, const StudySpec& spe
         if (!candidate->lesionGroup.empty() && !seenLesions.insert(candidate->lesionGroup).second)
             continue;
         const bool isMalignant =
-            *taskTruth(spec.task, taxonomy_, taxonomy_.indexOf(candidate->diagnosisNode));
+            *taskTruth(spec.task, taxonomy, taxonomy.indexOf(candidate->diagnosisNode));
         auto& side = isMalignant ? malignant : benign;
-        if (static_cast<int>(side.size()) < (isMalignant ? spec.malignantCases : spec.benignCases))
+        if (static_cast<int>(side.size()) < (isMalignant ? maxMalignant : maxBenign))
             side.push_back(candidate);
     }
+    return {std::move(malignant), std::move(benign)};
+}
+
+}  // namespace
+
+EligibleCounts countEligible(const StudySpec& specIn, const std::vector<StudyCandidate>& candidates,
+                             const taxonomy::Taxonomy& taxonomy) {
+    StudySpec spec = specIn;
+    if (!spec.modality)
+        spec.modality = defaultModality(spec.task);
+    constexpr int kAll = std::numeric_limits<int>::max();
+    const auto [malignant, benign] = selectEligible(spec, candidates, taxonomy, kAll, kAll);
+    return {static_cast<int>(malignant.size()), static_cast<int>(benign.size())};
+}
+
+TrainingOverlap trainingOverlap(const std::vector<StudyCase>& cases,
+                                const std::filesystem::path& bundle) {
+    TrainingOverlap overlap;
+    overlap.cases = static_cast<int>(cases.size());
+    const auto trainedOn = engine::readTrainingImageIds(bundle);
+    if (!trainedOn)
+        return overlap;
+    overlap.listed = true;
+    for (const auto& c : cases) {
+        const std::string id = c.path.stem().string();
+        if (trainedOn->count(id))
+            overlap.overlapping.push_back(id);
+    }
+    return overlap;
+}
+
+// --- ReaderStudies -----------------------------------------------------------------------
+
+std::int64_t ReaderStudies::create(const User& coordinator, const StudySpec& specIn,
+                                   const std::vector<StudyCandidate>& candidates) {
+    requireRole(coordinator, {Role::Coordinator}, "create studies");
+    StudySpec spec = specIn;
+    if (spec.name.empty())
+        throw std::invalid_argument("a study needs a name");
+    if (spec.malignantCases < 1 || spec.benignCases < 1)
+        throw std::invalid_argument("a study needs at least one malignant and one benign case");
+    if (!spec.modality)
+        spec.modality = defaultModality(spec.task);
+    auto [malignant, benign] =
+        selectEligible(spec, candidates, taxonomy_, spec.malignantCases, spec.benignCases);
     if (static_cast<int>(malignant.size()) < spec.malignantCases ||
         static_cast<int>(benign.size()) < spec.benignCases) {
         throw std::invalid_argument(
@@ -633,8 +673,11 @@ StudyResults studyResults(Database& database, const User& coordinator, std::int6
             r.malignancySensitivity = double(mtp) / (mtp + mfn);
             r.malignancySpecificity = double(mtn) / (mtn + mfp);
         }
-        if (!confPos.empty() && !confNeg.empty())
-            r.confidenceAuc = training::binaryMetrics(confPos, confNeg).auc;
+        if (!confPos.empty() && !confNeg.empty()) {
+            const auto metrics = training::binaryMetrics(confPos, confNeg);
+            r.confidenceAuc = metrics.auc;
+            r.confidenceRoc = metrics.roc;
+        }
         if (results.cnn) {
             constexpr double kTolerance = 1e-12;
             r.belowCnnCurve = training::sensitivityAtSpecificity(results.cnn->roc, r.specificity) >

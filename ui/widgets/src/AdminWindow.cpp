@@ -1,5 +1,10 @@
 #include "dermreader/ui/AdminWindow.h"
 
+#include "RocChart.h"
+#include "dermreader/ui/Confirm.h"
+
+#include <cmath>
+
 #include <QApplication>
 #include <QChart>
 #include <QChartView>
@@ -28,6 +33,7 @@
 
 #include "dermreader/engine/Resources.h"
 #include "dermreader/records/ModelRegistry.h"
+#include "dermreader/workstation/ChartAxes.h"
 #include "dermreader/workstation/Jobs.h"
 #include "dermreader/workstation/WorkstationSession.h"
 
@@ -60,8 +66,9 @@ void attach(QChart* chart, QAbstractSeries* series) {
         series->attachAxis(axis);
 }
 
-// Fits the chart's axes to its series.
-void fitAxes(QChart* chart, double minY = std::numeric_limits<double>::quiet_NaN()) {
+// Fits the chart's axes to its series; a chart without points says why in its title.
+void fitAxes(QChart* chart, const ws::AxisSpec& xSpec, const ws::AxisSpec& ySpec,
+             const QString& whyEmpty) {
     double x0 = 1e300, x1 = -1e300, y0 = 1e300, y1 = -1e300;
     for (QAbstractSeries* s : chart->series()) {
         if (auto* xy = qobject_cast<QXYSeries*>(s)) {
@@ -73,14 +80,29 @@ void fitAxes(QChart* chart, double minY = std::numeric_limits<double>::quiet_NaN
             }
         }
     }
-    if (x0 > x1)
-        return;
-    if (!std::isnan(minY))
-        y0 = std::min(y0, minY);
-    const double padX = (x1 - x0) * 0.05 + 1e-9, padY = (y1 - y0) * 0.05 + 1e-9;
-    chart->axes(Qt::Horizontal).front()->setRange(x0 - padX, x1 + padX);
-    chart->axes(Qt::Vertical).front()->setRange(y0 - padY, y1 + padY);
+    if (!chart->property("baseTitle").isValid())
+        chart->setProperty("baseTitle", chart->title());
+    const QString title = chart->property("baseTitle").toString();
+    chart->setTitle(x0 > x1 ? QStringLiteral("%1 — %2").arg(title, whyEmpty) : title);
+    auto apply = [](QAbstractAxis* axis, const ws::AxisRange& range) {
+        auto* values = qobject_cast<QValueAxis*>(axis);
+        if (!values)
+            return;
+        values->setRange(range.min, range.max);
+        values->setTickCount(range.ticks);
+        values->setLabelFormat(QStringLiteral("%.%1f").arg(range.decimals));
+    };
+    apply(chart->axes(Qt::Horizontal).front(), ws::fitAxis(x0, x1, xSpec));
+    apply(chart->axes(Qt::Vertical).front(), ws::fitAxis(y0, y1, ySpec));
 }
+
+// The live charts' axes: steps and epochs are whole numbers; a loss is never negative; an
+// AUC lives in [0, 1].
+const ws::AxisSpec kStepAxis{10, 0, std::numeric_limits<double>::infinity(), true};
+const ws::AxisSpec kLossAxis{0.2, 0};
+const ws::AxisSpec kEpochAxis{2, 0, std::numeric_limits<double>::infinity(), true};
+const ws::AxisSpec kAucAxis{0.2, 0, 1};
+const ws::AxisSpec kEmbeddingAxis{1};
 
 QString metricsSummary(const std::string& metricsJson) {
     const QJsonObject metrics =
@@ -156,7 +178,11 @@ AdminWindow::AdminWindow(ws::WorkstationSession& session, const rec::User& user,
     refreshRegistry();
 }
 
-AdminWindow::~AdminWindow() = default;
+AdminWindow::~AdminWindow() {
+    for (const QPointer<ws::Job>& job : analyses_)
+        if (job)
+            job->cancel();  // their results have nowhere to go; free the pool
+}
 
 bool AdminWindow::guard(const std::function<void()>& action) {
     return session_.perform(tr("Admin panel"), action);
@@ -242,6 +268,8 @@ QWidget* AdminWindow::buildTrainTab() {
     aucEpidermal_->setName(tr("carcinoma vs SK"));
     attach(aucChart_, aucMelanocytic_);
     attach(aucChart_, aucEpidermal_);
+    fitAxes(lossChart_, kStepAxis, kLossAxis, tr("no training run yet"));
+    fitAxes(aucChart_, kEpochAxis, kAucAxis, tr("no training run yet"));
     auto* charts = new QHBoxLayout;
     for (QChart* chart : {lossChart_, aucChart_}) {
         auto* view = new QChartView(chart, tab);
@@ -325,8 +353,11 @@ QWidget* AdminWindow::buildAnalysisTab() {
     auto* compare = new QPushButton(tr("Compare A and B"), tab);
     auto* map = new QPushButton(tr("Embedding map of A"), tab);
     analysisProgress_ = new QProgressBar(tab);
-    comparisonChart_ =
-        newChart(tr("ROC on the same images"), tr("1 - specificity"), tr("sensitivity"));
+    comparisonChart_ = new QChart;
+    comparisonChart_->setTitle(tr("ROC on the same images"));
+    comparisonChart_->setAnimationOptions(QChart::NoAnimation);
+    comparisonChart_->legend()->setAlignment(Qt::AlignBottom);
+    roc::addAxes(comparisonChart_);
     comparisonLabel_ = new QLabel(tab);
     comparisonLabel_->setWordWrap(true);
     embeddingChart_ = newChart(tr("Embedding map (t-SNE of the last hidden layer)"), {}, {});
@@ -455,6 +486,8 @@ void AdminWindow::startTraining() {
     aucMelanocytic_->clear();
     aucEpidermal_->clear();
     stepsSeen_ = 0;
+    fitAxes(lossChart_, kStepAxis, kLossAxis, tr("no steps yet"));
+    fitAxes(aucChart_, kEpochAxis, kAucAxis, tr("no validated epoch yet"));
     start_->setEnabled(false);
     cancel_->setEnabled(true);
     resume_->setEnabled(false);
@@ -495,23 +528,29 @@ void AdminWindow::onTrainingEvent(const trn::ProgressMessage& m) {
     } else if (m.kind == Kind::Step) {
         progress_->setRange(0, std::max(1, m.epochs * m.steps));
         progress_->setValue(static_cast<int>(m.stepsDone()));
-        loss_->append(++stepsSeen_, m.loss);
-        fitAxes(lossChart_);
-        const int eta = static_cast<int>(m.etaSeconds);
+        ++stepsSeen_;
+        // A diverged loss (NaN) is said in words; the chart only takes numbers.
+        if (std::isfinite(m.loss)) {
+            loss_->append(stepsSeen_, m.loss);
+            fitAxes(lossChart_, kStepAxis, kLossAxis, tr("no steps yet"));
+        }
+        const int eta = std::isfinite(m.etaSeconds) ? static_cast<int>(m.etaSeconds) : 0;
         status_->setText(
             tr("Epoch %1 of %2, step %3 of %4 — loss %5, %6 images/s, about %7:%8 left")
                 .arg(m.epoch)
                 .arg(m.epochs)
                 .arg(m.step)
                 .arg(m.steps)
-                .arg(m.loss, 0, 'f', 4)
+                .arg(std::isfinite(m.loss) ? QString::number(m.loss, 'f', 4)
+                                           : tr("not a number (training diverged)"))
                 .arg(m.imagesPerSecond, 0, 'f', 1)
                 .arg(eta / 60)
                 .arg(eta % 60, 2, 10, QChar('0')));
     } else if (m.kind == Kind::Epoch && m.validation) {
         for (const trn::BinaryMetrics& b : m.validation->binary)
-            (b.task == "melanocytic" ? aucMelanocytic_ : aucEpidermal_)->append(m.epoch, b.auc);
-        fitAxes(aucChart_);
+            if (std::isfinite(b.auc))
+                (b.task == "melanocytic" ? aucMelanocytic_ : aucEpidermal_)->append(m.epoch, b.auc);
+        fitAxes(aucChart_, kEpochAxis, kAucAxis, tr("no validated epoch yet"));
     }
 }
 
@@ -551,14 +590,50 @@ std::optional<rec::RegisteredModel> AdminWindow::registerBundle(const QString& b
 }
 
 bool AdminWindow::activate(std::int64_t model) {
+    std::vector<rec::RegisteredModel> models;
+    if (!guard([&] { models = rec::ModelRegistry(session_.database(), taxonomy_).list(); }))
+        return false;
+    const rec::RegisteredModel* chosen = nullptr;
+    const rec::RegisteredModel* current = nullptr;
+    for (const auto& m : models) {
+        if (m.id == model)
+            chosen = &m;
+        if (m.active)
+            current = &m;
+    }
+    if (!chosen)
+        return false;
+    auto describeModel = [](const rec::RegisteredModel& m) {
+        const QString metrics = metricsSummary(m.metricsJson);
+        return tr("'%1' (validation: %2)")
+            .arg(QString::fromStdString(m.name), metrics.isEmpty() ? tr("none recorded") : metrics);
+    };
+    const QString question =
+        tr("Activate %1 for every reading on this workstation?").arg(describeModel(*chosen)) +
+        QStringLiteral("\n\n") +
+        (current ? tr("In use now: %1.").arg(describeModel(*current))
+                 : tr("No model is active in the registry now."));
+    if (!confirm(this, tr("Activate model"), question))
+        return false;
     const bool ok = session_.activateModel(user_, model);
     refreshRegistry();
     return ok;
 }
 
 bool AdminWindow::rollback() {
+    std::optional<rec::RegisteredModel> active;
+    guard([&] { active = rec::ModelRegistry(session_.database(), taxonomy_).active(); });
     const bool rolled = session_.rollbackModel(user_);
     refreshRegistry();
+    if (rolled) {
+        status_->setText(tr("Rolled back to the model active before '%1'.")
+                             .arg(QString::fromStdString(active->name)));
+    } else if (!active) {
+        status_->setText(tr("Nothing to roll back: no model is active in the registry."));
+    } else {
+        status_->setText(tr("Nothing to roll back to: '%1' is the only model ever activated.")
+                             .arg(QString::fromStdString(active->name)));
+    }
     return rolled;
 }
 
@@ -575,6 +650,8 @@ void AdminWindow::runInBackground(const QString& title,
             });
         },
         this, show);
+    analyses_.removeIf([](const QPointer<ws::Job>& j) { return j.isNull(); });
+    analyses_.append(job);
     connect(job, &ws::Job::progressChanged, analysisProgress_,
             [this](qint64 done, qint64) { analysisProgress_->setValue(static_cast<int>(done)); });
     connect(job, &ws::Job::failed, comparisonLabel_, &QLabel::setText);
@@ -616,8 +693,8 @@ void AdminWindow::showComparison(const ws::ModelComparison& c) {
             curve->setName(
                 QStringLiteral("%1 %2 (AUC %3)").arg(label, t.task).arg(metrics.auc, 0, 'f', 3));
             for (const auto& p : metrics.roc)
-                curve->append(1 - p.specificity, p.sensitivity);
-            curve->append(1, 1);
+                curve->append(p.specificity, p.sensitivity);
+            curve->append(0, 1);
             attach(comparisonChart_, curve);
         }
         lines << tr("%1 (%2 malignant, %3 benign): AUC A %4, B %5; A - B = %6 (95% CI %7 to %8), "
@@ -634,8 +711,6 @@ void AdminWindow::showComparison(const ws::ModelComparison& c) {
     }
     if (c.tasks.empty())
         lines << tr("No binary task has both malignant and benign images in this data.");
-    comparisonChart_->axes(Qt::Horizontal).front()->setRange(0, 1);
-    comparisonChart_->axes(Qt::Vertical).front()->setRange(0, 1);
     comparisonLabel_->setText(lines.join('\n'));
 }
 
@@ -692,7 +767,7 @@ void AdminWindow::showEmbeddingMap(const ws::EmbeddingMap& map) {
         }
         series->append(p.x, p.y);
     }
-    fitAxes(embeddingChart_);
+    fitAxes(embeddingChart_, kEmbeddingAxis, kEmbeddingAxis, tr("no image could be embedded"));
 }
 
 }  // namespace dermreader::ui

@@ -290,19 +290,21 @@ void LibraryBrowser::startImport(const QString& collection, ImportWork work) {
     cancel_->show();
     progressLabel_->setText(tr("Adding images to the library…"));
     progressLabel_->show();
-    importReport_ = {};
+    importReport_ = std::make_shared<rec::AddReport>();
+    importError_.clear();
     ws::WorkstationSession* session = &session_;
-    importJob_ = session_.jobs().start<rec::AddReport>(
+    importJob_ = session_.jobs().start(
         tr("Adding images to the library"),
-        [session, work](ws::JobContext& context) {
+        [session, work, report = importReport_](ws::JobContext& context) {
             // The worker thread's own connection: SQLite connections stay on one thread.
             rec::ImageLibrary library(session->database());
-            return work(library, [&context](std::size_t done, std::size_t total) {
+            *report = work(library, [&context](std::size_t done, std::size_t total) {
                 context.setProgress(static_cast<qint64>(done), static_cast<qint64>(total));
                 return !context.cancelled();
             });
-        },
-        this, [this](const rec::AddReport& report) { importReport_ = report; });
+        });
+    connect(importJob_, &ws::Job::failed, this,
+            [this](const QString& error) { importError_ = error; });
     connect(importJob_, &ws::Job::progressChanged, this, [this](qint64 done, qint64 total) {
         progress_->setRange(0, static_cast<int>(total));
         progress_->setValue(static_cast<int>(done));
@@ -331,11 +333,18 @@ void LibraryBrowser::onImportFinished() {
     progressLabel_->hide();
     // A failed import was reported through the session's error channel; a cancelled one
     // keeps what it added.
-    const rec::AddReport& report = importReport_;
+    const bool cancelled = importJob_ && importJob_->isCancelled();
+    const rec::AddReport report = importReport_ ? *importReport_ : rec::AddReport{};
     QString collection = importCollection_;
     if (collection.isEmpty())
         collection = QString::fromStdString(report.collection);
-    if (!report.problems.empty()) {
+    if (!importError_.isEmpty()) {
+        Q_EMIT message(tr("Adding images failed: %1").arg(importError_));
+    } else if (cancelled) {
+        Q_EMIT message(tr("Adding images cancelled: %1 added, %2 updated before it stopped")
+                           .arg(report.added)
+                           .arg(report.updated));
+    } else if (!report.problems.empty()) {
         Q_EMIT message(tr("%1 file(s) or row(s) could not be used, e.g. %2")
                            .arg(report.problems.size())
                            .arg(QString::fromStdString(report.problems.front())));

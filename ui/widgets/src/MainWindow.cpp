@@ -85,7 +85,12 @@ MainWindow::MainWindow(ws::WorkstationSession& session, QWidget* parent)
     opacity_ = new QSlider(Qt::Horizontal, controls);
     opacity_->setRange(0, 100);
     opacity_->setMinimumWidth(120);
-    auto* legend = new QLabel(tr("low ▁▂▃▅▇ high attention"), controls);
+    // The legend is the overlay's own colours blended over skin, as on the image.
+    legendBar_ = new QLabel(controls);
+    legendBar_->setObjectName(QStringLiteral("saliencyLegend"));
+    legendBar_->setToolTip(
+        tr("Saliency: transparent where the network paid little attention, "
+           "opaque colour where it paid the most"));
     modalityBadge_ = new QLabel(controls);
     modalityBadge_->setObjectName(QStringLiteral("modalityBadge"));
     controlsLayout->addWidget(overlayToggle_);
@@ -93,11 +98,18 @@ MainWindow::MainWindow(ws::WorkstationSession& session, QWidget* parent)
     controlsLayout->addWidget(colourBox_);
     controlsLayout->addWidget(new QLabel(tr("Opacity"), controls));
     controlsLayout->addWidget(opacity_);
-    controlsLayout->addWidget(legend);
+    controlsLayout->addWidget(new QLabel(tr("low"), controls));
+    controlsLayout->addWidget(legendBar_);
+    controlsLayout->addWidget(new QLabel(tr("high attention"), controls));
     controlsLayout->addStretch(1);
     controlsLayout->addWidget(modalityBadge_);
+    saliencyNote_ = new QLabel(centre);
+    saliencyNote_->setObjectName(QStringLiteral("saliencyNote"));
+    saliencyNote_->setWordWrap(true);
+    saliencyNote_->hide();
     centreLayout->addWidget(viewer_, 1);
     centreLayout->addWidget(controls);
+    centreLayout->addWidget(saliencyNote_);
 
     panel_ = new AnalysisPanel(session.taxonomy(), this);
     auto* splitter = new QSplitter(this);
@@ -123,6 +135,7 @@ MainWindow::MainWindow(ws::WorkstationSession& session, QWidget* parent)
     panel_->setThresholds(session_.thresholds());
     viewer_->setOverlayOpacity(opacity_->value() / 100.0);
     viewer_->setOverlayVisible(overlayToggle_->isChecked());
+    updateLegend();
 
     browser_->setThresholds(session_.thresholds());
     browser_->setRiskModel(service_.modelKey());
@@ -131,6 +144,7 @@ MainWindow::MainWindow(ws::WorkstationSession& session, QWidget* parent)
             [this](const QString& text) { statusBar()->showMessage(text, 15000); });
     connect(overlayToggle_, &QCheckBox::toggled, this, [this](bool on) {
         viewer_->setOverlayVisible(on);
+        saliencyNote_->setVisible(on && shownSaliency_.has_value());
         QSettings().setValue("overlay/visible", on);
         requestOverlayIfNeeded();
     });
@@ -141,11 +155,13 @@ MainWindow::MainWindow(ws::WorkstationSession& session, QWidget* parent)
     connect(methodBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
         QSettings().setValue("overlay/method", index);
         shownSaliency_.reset();
+        saliencyNote_->hide();
         viewer_->setOverlay({});
         requestOverlayIfNeeded();
     });
     connect(colourBox_, qOverload<int>(&QComboBox::currentIndexChanged), this, [this](int index) {
         QSettings().setValue("overlay/colours", index);
+        updateLegend();
         if (shownSaliency_) {
             viewer_->setOverlay(ws::saliencyOverlayImage(
                 *shownSaliency_, static_cast<eng::ColourMap>(colourBox_->currentData().toInt())));
@@ -506,6 +522,10 @@ bool MainWindow::overlayShown() const {
 void MainWindow::setOverlayEnabled(bool on) {
     overlayToggle_->setChecked(on);
 }
+void MainWindow::setSaliencyMethod(int index) {
+    methodBox_->setCurrentIndex(index);
+}
+
 void MainWindow::setOverlayOpacity(int percent) {
     opacity_->setValue(percent);
 }
@@ -524,6 +544,7 @@ void MainWindow::onCurrentChanged() {
     shownModel_.clear();
     shownTags_.clear();
     shownSaliency_.reset();
+    saliencyNote_->hide();
     shownImage_ = {};
     // Nothing of the previous image stays on screen while this one loads.
     viewer_->clear();
@@ -608,6 +629,8 @@ void MainWindow::onSaliency(quint64 request, const QString& path, const eng::Sal
     shownSaliency_ = map;
     viewer_->setOverlay(ws::saliencyOverlayImage(
         map, static_cast<eng::ColourMap>(colourBox_->currentData().toInt())));
+    saliencyNote_->setText(ws::describeSaliency(map));
+    saliencyNote_->setVisible(overlayToggle_->isChecked());
     if (ms > 0)
         timingLabel_->setText(timingLabel_->text() + tr(", saliency %1 ms").arg(ms, 0, 'f', 0));
     Q_EMIT saliencyShown(path);
@@ -621,6 +644,15 @@ void MainWindow::onImageFailed(quint64 request, const QString& path, const QStri
     panel_->showUnavailable(tr("This file cannot be analysed."));
     statusBar()->showMessage(error);
     Q_EMIT errorShown(path);
+}
+
+void MainWindow::updateLegend() {
+    legendBar_->setPixmap(QPixmap::fromImage(ws::saliencyLegendBar(
+        static_cast<eng::ColourMap>(colourBox_->currentData().toInt()), 120, 12)));
+}
+
+QString MainWindow::saliencyNote() const {
+    return saliencyNote_->isVisible() ? saliencyNote_->text() : QString();
 }
 
 void MainWindow::requestOverlayIfNeeded() {

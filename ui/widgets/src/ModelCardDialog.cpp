@@ -1,5 +1,7 @@
 #include "dermreader/ui/ModelCardDialog.h"
 
+#include "RocChart.h"
+
 #include <QChart>
 #include <QChartView>
 #include <QDialogButtonBox>
@@ -21,14 +23,7 @@ ModelCardDialog::ModelCardDialog(const workstation::ModelCard& card, QWidget* pa
     text_->setMarkdown(card.markdown);
     chart_ = new QChart;
     chart_->setTitle(tr("Validation ROC"));
-    auto* x = new QValueAxis;
-    x->setRange(0, 1);
-    x->setTitleText(tr("1 - specificity"));
-    auto* y = new QValueAxis;
-    y->setRange(0, 1);
-    y->setTitleText(tr("sensitivity"));
-    chart_->addAxis(x, Qt::AlignBottom);
-    chart_->addAxis(y, Qt::AlignLeft);
+    const roc::Axes axes = roc::addAxes(chart_);
     for (const auto& curve : card.curves) {
         auto* series = new QLineSeries;
         series->setName(tr("%1: AUC %2 (%3–%4)")
@@ -36,12 +31,11 @@ ModelCardDialog::ModelCardDialog(const workstation::ModelCard& card, QWidget* pa
                             .arg(curve.auc, 0, 'f', 3)
                             .arg(curve.aucLow, 0, 'f', 3)
                             .arg(curve.aucHigh, 0, 'f', 3));
-        series->append({0, 0});
-        series->append(curve.points);
-        series->append({1, 1});
-        chart_->addSeries(series);
-        series->attachAxis(x);
-        series->attachAxis(y);
+        series->append({1, 0});
+        for (const QPointF& p : curve.points)  // (1 - specificity, sensitivity)
+            series->append(1 - p.x(), p.y());
+        series->append({0, 1});
+        roc::attach(chart_, axes, series);
     }
     if (card.curves.empty())
         chart_->setTitle(tr("Validation ROC: the bundle records none"));

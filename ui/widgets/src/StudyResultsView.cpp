@@ -1,9 +1,12 @@
 #include "dermreader/ui/StudyResultsView.h"
 
+#include "RocChart.h"
+
 #include <cmath>
 
 #include <QChart>
 #include <QChartView>
+#include <QCursor>
 #include <QFileDialog>
 #include <QHBoxLayout>
 #include <QLabel>
@@ -12,6 +15,7 @@
 #include <QPushButton>
 #include <QScatterSeries>
 #include <QSvgGenerator>
+#include <QToolTip>
 #include <QVBoxLayout>
 #include <QValueAxis>
 
@@ -123,20 +127,10 @@ void StudyResultsView::rebuildChart() {
     for (QAbstractAxis* axis : chart_->axes())
         chart_->removeAxis(axis);
     chart_->setTitle(QString::fromStdString(rec::describe(results_.study.spec.task)));
-    auto* x = new QValueAxis;
-    x->setRange(0, 1);
-    x->setTitleText(tr("Specificity"));
-    x->setTickCount(6);
-    auto* y = new QValueAxis;
-    y->setRange(0, 1);
-    y->setTitleText(tr("Sensitivity"));
-    y->setTickCount(6);
-    chart_->addAxis(x, Qt::AlignBottom);
-    chart_->addAxis(y, Qt::AlignLeft);
+    pointDescriptions_.clear();
+    const roc::Axes axes = roc::addAxes(chart_);
     auto attach = [&](QAbstractSeries* series, bool inLegend = true) {
-        chart_->addSeries(series);
-        series->attachAxis(x);
-        series->attachAxis(y);
+        roc::attach(chart_, axes, series);
         if (!inLegend) {
             for (QLegendMarker* marker : chart_->legend()->markers(series))
                 marker->setVisible(false);
@@ -153,6 +147,23 @@ void StudyResultsView::rebuildChart() {
             curve->append(p.specificity, p.sensitivity);
         curve->append(0.0, 1.0);  // the lowest threshold: everything called malignant
         attach(curve);
+    }
+    // Each reader's own curve from the confidence ratings, thin and under everything else.
+    bool firstReaderCurve = true;
+    for (const auto& r : results_.readers) {
+        if (r.phase != rec::Phase::Unaided || r.confidenceRoc.empty())
+            continue;
+        auto* curve = new QLineSeries;
+        curve->setName(tr("Readers' ROC from their confidence"));
+        QPen pen(QColor(210, 40, 40, 110));
+        pen.setWidthF(1.2);
+        pen.setStyle(Qt::DashLine);
+        curve->setPen(pen);
+        for (const auto& p : r.confidenceRoc)
+            curve->append(p.specificity, p.sensitivity);
+        curve->append(0.0, 1.0);
+        attach(curve, firstReaderCurve);  // one legend entry for all of them
+        firstReaderCurve = false;
     }
     // Arrows first, so the points are drawn over them.
     std::map<std::int64_t, QPointF> unaidedAt;
@@ -181,8 +192,19 @@ void StudyResultsView::rebuildChart() {
     auto* readers = points(tr("Readers"), QColor(210, 40, 40), 10);
     auto* aided = points(tr("Readers, AI-assisted"), QColor(230, 140, 20), 11,
                          QScatterSeries::MarkerShapeTriangle);
-    for (const auto& r : results_.readers)
-        (r.phase == rec::Phase::Unaided ? readers : aided)->append(r.specificity, r.sensitivity);
+    for (const auto& r : results_.readers) {
+        const QPointF at(r.specificity, r.sensitivity);
+        (r.phase == rec::Phase::Unaided ? readers : aided)->append(at);
+        pointDescriptions_.push_back({at, describeReader(r)});
+    }
+    for (QScatterSeries* series : {readers, aided}) {
+        connect(series, &QScatterSeries::hovered, this, [this](const QPointF& at, bool entered) {
+            if (entered)
+                QToolTip::showText(QCursor::pos(), pointDescription(at), view_);
+            else
+                QToolTip::hideText();
+        });
+    }
     attach(readers);
     if (aided->count() > 0) {
         attach(aided);
@@ -207,6 +229,34 @@ void StudyResultsView::rebuildChart() {
     if (results_.aided)
         addMean(*results_.aided, tr("AI-assisted mean ± 1 SD"), QColor(150, 90, 10));
     chart_->legend()->setAlignment(Qt::AlignBottom);
+}
+
+QString StudyResultsView::describeReader(const rec::ReaderResult& r) const {
+    QStringList lines;
+    lines << tr("%1 (%2 years)%3")
+                 .arg(QString::fromStdString(r.reader.name))
+                 .arg(r.reader.experienceYears)
+                 .arg(r.phase == rec::Phase::Aided ? tr(", AI-assisted") : QString());
+    lines
+        << tr("Sensitivity %1, specificity %2").arg(percent(r.sensitivity), percent(r.specificity));
+    lines << (r.complete ? tr("%1 cases decided").arg(r.decided)
+                         : tr("%1 cases decided so far (incomplete)").arg(r.decided));
+    if (r.confidenceAuc)
+        lines << tr("AUC of the confidence ratings %1").arg(*r.confidenceAuc, 0, 'f', 3);
+    if (results_.cnn && r.phase == rec::Phase::Unaided)
+        lines << (r.belowCnnCurve ? tr("Below the CNN's curve")
+                                  : tr("On or above the CNN's curve"));
+    return lines.join('\n');
+}
+
+QString StudyResultsView::pointDescription(const QPointF& at) const {
+    // Readers may share a point: all of them, nearest first.
+    QStringList found;
+    for (const auto& [point, text] : pointDescriptions_) {
+        if (std::hypot(point.x() - at.x(), point.y() - at.y()) < 0.02)
+            found << text;
+    }
+    return found.join(QStringLiteral("\n\n"));
 }
 
 bool StudyResultsView::savePng(const QString& path) const {

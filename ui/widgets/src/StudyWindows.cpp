@@ -4,7 +4,6 @@
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDialogButtonBox>
-#include <QEventLoop>
 #include <QFileDialog>
 #include <QFormLayout>
 #include <QHBoxLayout>
@@ -23,6 +22,8 @@
 #include "dermreader/engine/Predictor.h"
 #include "dermreader/records/ImageLibrary.h"
 #include "dermreader/records/Schema.h"
+#include "dermreader/ui/Confirm.h"
+#include "dermreader/ui/CoordinatorDialogs.h"
 #include "dermreader/ui/StudyResultsView.h"
 #include "dermreader/workstation/Jobs.h"
 #include "dermreader/workstation/PredictionService.h"
@@ -118,14 +119,11 @@ StudyCoordinatorWindow::StudyCoordinatorWindow(ws::WorkstationSession& session,
     }));
     buttons->addWidget(button(tr("Close study"), [this] {
         if (selectedStudy())
-            guard([this] {
-                rec::ReaderStudies(database(), session_.taxonomy())
-                    .close(coordinator_, selectedStudy());
-            });
-        refresh();
+            closeStudy(selectedStudy());
     }));
     buttons->addStretch(1);
     buttons->addWidget(button(tr("New account…"), [this] { newAccountDialog(); }));
+    buttons->addWidget(button(tr("Accounts…"), [this] { showAccounts(); }));
     buttons->addWidget(button(tr("Deactivate account…"), [this] { deactivateDialog(); }));
     buttons->addWidget(button(tr("Audit log…"), [this] { showAuditLog(); }));
     buttons->addWidget(button(tr("Export audit log…"), [this] {
@@ -152,7 +150,10 @@ StudyCoordinatorWindow::StudyCoordinatorWindow(ws::WorkstationSession& session,
     refresh();
 }
 
-StudyCoordinatorWindow::~StudyCoordinatorWindow() = default;
+StudyCoordinatorWindow::~StudyCoordinatorWindow() {
+    if (scoring_)
+        scoring_->cancel();  // its result has nowhere to go
+}
 
 bool StudyCoordinatorWindow::guard(const std::function<void()>& action) {
     return session_.perform(tr("Reader studies"), action);
@@ -198,6 +199,10 @@ void StudyCoordinatorWindow::refresh() {
     refreshProgress();
 }
 
+QString StudyCoordinatorWindow::messageText() const {
+    return message_->text();
+}
+
 void StudyCoordinatorWindow::refreshProgress() {
     progress_->setRowCount(0);
     if (!selectedStudy())
@@ -214,8 +219,7 @@ void StudyCoordinatorWindow::refreshProgress() {
     }
 }
 
-std::int64_t StudyCoordinatorWindow::createStudy(const rec::StudySpec& spec,
-                                                 const QString& collection) {
+std::vector<rec::StudyCandidate> StudyCoordinatorWindow::candidatesIn(const QString& collection) {
     rec::ImageLibrary library(database());
     rec::LibraryFilter filter;
     filter.collection = collection.toStdString();
@@ -227,33 +231,67 @@ std::int64_t StudyCoordinatorWindow::createStudy(const rec::StudySpec& spec,
         candidates.push_back({image.path, image.contentHash, *image.diagnosisNode, image.modality,
                               image.biopsyProven, image.lesionGroup});
     }
-    const std::int64_t study =
-        rec::ReaderStudies(database(), session_.taxonomy()).create(coordinator_, spec, candidates);
+    return candidates;
+}
+
+std::int64_t StudyCoordinatorWindow::createStudy(const rec::StudySpec& spec,
+                                                 const QString& collection) {
+    const std::int64_t study = rec::ReaderStudies(database(), session_.taxonomy())
+                                   .create(coordinator_, spec, candidatesIn(collection));
     refresh();
+    message_->setText(trainingOverlapWarning(study));
     return study;
 }
 
-bool StudyCoordinatorWindow::scoreCases(std::int64_t study) {
+QString StudyCoordinatorWindow::trainingOverlapWarning(std::int64_t study) {
+    const auto model = session_.predictions().modelIdentity();
+    if (!model)
+        return {};
+    QString warning;
+    guard([&] {
+        const auto overlap = rec::trainingOverlap(
+            rec::ReaderStudies(database(), session_.taxonomy()).cases(coordinator_, study),
+            model->bundle);
+        const QString name = QString::fromStdString(model->name);
+        if (!overlap.listed) {
+            warning = tr("Note: the model '%1' does not list the images it was trained on, so "
+                         "whether this study's cases were among them cannot be checked. Cases "
+                         "from a public dataset may have been; its results would then be "
+                         "optimistic.")
+                          .arg(name);
+        } else if (!overlap.overlapping.empty()) {
+            warning = tr("Warning: %1 of %2 cases were in the training data of the model '%3' "
+                         "(e.g. %4); its ROC curve on this study is optimistic.")
+                          .arg(overlap.overlapping.size())
+                          .arg(overlap.cases)
+                          .arg(name, QString::fromStdString(overlap.overlapping.front()));
+        }
+    });
+    return warning;
+}
+
+ws::Job* StudyCoordinatorWindow::scoreCases(std::int64_t study) {
     const auto predictor = session_.predictions().predictor();
     const auto model = session_.predictions().modelIdentity();
     if (!predictor || !model) {
         session_.reportError(tr("Scoring"), tr("Load a model to score the cases."));
-        return false;
+        return nullptr;
     }
-    rec::ReaderStudies studies(database(), session_.taxonomy());
+    if (scoring_) {
+        session_.reportError(tr("Scoring"), tr("A study is already being scored."));
+        return nullptr;
+    }
     std::vector<rec::StudyCase> cases;
     rec::StudyTask task{};
     if (!guard([&] {
+            rec::ReaderStudies studies(database(), session_.taxonomy());
             cases = studies.cases(coordinator_, study);
             task = studies.info(study).spec.task;
         }))
-        return false;
-    QProgressDialog progress(tr("Scoring %1 cases with the model…").arg(cases.size()), tr("Cancel"),
-                             0, static_cast<int>(cases.size()), this);
-    progress.setWindowModality(Qt::WindowModal);
-    progress.setMinimumDuration(300);
+        return nullptr;
     using Scores = std::vector<std::pair<std::int64_t, double>>;
-    std::optional<Scores> scores;
+    // Nothing waits in a nested event loop: the window may close (lock, quit) while the pool
+    // scores, and then the result is simply not delivered.
     ws::Job* job = session_.jobs().start<Scores>(
         tr("Scoring study cases"),
         [predictor, cases, task](ws::JobContext& context) {
@@ -273,26 +311,77 @@ bool StudyCoordinatorWindow::scoreCases(std::int64_t study) {
             }
             return out;
         },
-        this, [&scores](const Scores& result) { scores = result; });
-    // The dialog's own event loop keeps the window painting while the pool scores.
-    QEventLoop waiting;
-    connect(job, &ws::Job::progressChanged, &progress,
-            [&progress](qint64 done, qint64) { progress.setValue(static_cast<int>(done)); });
-    connect(&progress, &QProgressDialog::canceled, job, &ws::Job::cancel);
-    connect(job, &ws::Job::finished, &waiting, &QEventLoop::quit);
-    waiting.exec();
-    progress.setValue(static_cast<int>(cases.size()));
-    if (!scores)
-        return false;  // cancelled, or failed (reported through the session)
-    const bool ok =
-        guard([&] { studies.setCnnScores(coordinator_, study, model->toText(), *scores); });
-    refresh();
-    return ok;
+        this,
+        [this, study, model = *model](const Scores& scores) {
+            rec::ReaderStudies studies(database(), session_.taxonomy());
+            scoringSucceeded_ =
+                guard([&] { studies.setCnnScores(coordinator_, study, model.toText(), scores); });
+        });
+    scoring_ = job;
+    scoringSucceeded_ = false;
+    auto* progress = new QProgressDialog(tr("Scoring %1 cases with the model…").arg(cases.size()),
+                                         tr("Cancel"), 0, static_cast<int>(cases.size()), this);
+    progress->setWindowModality(Qt::WindowModal);
+    progress->setMinimumDuration(300);
+    connect(job, &ws::Job::progressChanged, progress,
+            [progress](qint64 done, qint64) { progress->setValue(static_cast<int>(done)); });
+    connect(progress, &QProgressDialog::canceled, job, &ws::Job::cancel);
+    connect(job, &ws::Job::finished, this, [this, progress, study] {
+        progress->deleteLater();
+        scoring_ = nullptr;
+        refresh();
+        if (scoringSucceeded_)
+            message_->setText(trainingOverlapWarning(study));
+        Q_EMIT scoringFinished(study, scoringSucceeded_);
+    });
+    return job;
 }
 
 void StudyCoordinatorWindow::openStudy(std::int64_t study) {
     rec::ReaderStudies(database(), session_.taxonomy()).open(coordinator_, study);
     refresh();
+}
+
+bool StudyCoordinatorWindow::closeStudy(std::int64_t study) {
+    const QString name = QString::fromStdString(
+        rec::ReaderStudies(database(), session_.taxonomy()).info(study).spec.name);
+    if (!confirm(this, tr("Close study"),
+                 tr("Close the study '%1'? Readers can no longer record decisions in it; what "
+                    "they recorded and the results stay.")
+                     .arg(name)))
+        return false;
+    const bool closed = guard(
+        [&] { rec::ReaderStudies(database(), session_.taxonomy()).close(coordinator_, study); });
+    refresh();
+    return closed;
+}
+
+QTableWidget* StudyCoordinatorWindow::showAccounts() {
+    std::vector<rec::User> users;
+    if (!guard([&] { users = rec::Accounts(database()).list(); }))
+        return nullptr;
+    auto* table = new QTableWidget(static_cast<int>(users.size()), 3);
+    table->setAttribute(Qt::WA_DeleteOnClose);
+    table->setWindowTitle(tr("Active accounts"));
+    table->setHorizontalHeaderLabels({tr("Name"), tr("Role"), tr("Years of experience")});
+    table->horizontalHeader()->setStretchLastSection(true);
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    for (int row = 0; row < static_cast<int>(users.size()); ++row) {
+        const auto& u = users[static_cast<std::size_t>(row)];
+        table->setItem(row, 0, new QTableWidgetItem(QString::fromStdString(u.name)));
+        table->setItem(
+            row, 1,
+            new QTableWidgetItem(QString::fromStdString(std::string(rec::toString(u.role)))));
+        table->setItem(row, 2, new QTableWidgetItem(QString::number(u.experienceYears)));
+    }
+    table->resize(520, 400);
+    connect(&session_, &ws::WorkstationSession::lockChanged, table, [table](bool locked) {
+        if (locked)
+            table->close();
+    });
+    connect(&session_, &ws::WorkstationSession::shuttingDown, table, &QWidget::close);
+    table->show();
+    return table;
 }
 
 void StudyCoordinatorWindow::assignReader(std::int64_t study, std::int64_t readerId) {
@@ -332,87 +421,43 @@ StudyResultsView* StudyCoordinatorWindow::showResults(std::int64_t study) {
 }
 
 void StudyCoordinatorWindow::newStudyDialog() {
-    QDialog dialog(this);
-    dialog.setWindowTitle(tr("New reader study"));
-    auto* name = new QLineEdit(&dialog);
-    auto* task = new QComboBox(&dialog);
-    for (auto t : {rec::StudyTask::Epidermal, rec::StudyTask::Melanocytic,
-                   rec::StudyTask::MelanocyticDermoscopic})
-        task->addItem(QString::fromStdString(rec::describe(t)), int(t));
-    auto* collection = new QComboBox(&dialog);
-    for (const auto& c : rec::ImageLibrary(database()).collections())
-        collection->addItem(QString::fromStdString(c));
-    auto* malignant = new QSpinBox(&dialog);
-    auto* benign = new QSpinBox(&dialog);
-    for (QSpinBox* box : {malignant, benign})
-        box->setRange(1, 5000);
-    malignant->setValue(33);
-    benign->setValue(97);
-    auto* biopsy = new QCheckBox(tr("Only biopsy-proven cases"), &dialog);
-    biopsy->setChecked(true);
-    auto* seed = new QSpinBox(&dialog);
-    seed->setRange(0, 1 << 30);
-    seed->setValue(1);
-    auto* askMalignancy = new QCheckBox(tr("Also ask: malignant or benign?"), &dialog);
-    auto* askConfidence = new QCheckBox(tr("Ask for a confidence 0–100 (per-reader ROC)"), &dialog);
-    auto* assisted = new QCheckBox(tr("AI-assisted second read after each decision"), &dialog);
-    auto* form = new QFormLayout(&dialog);
-    form->addRow(tr("Name"), name);
-    form->addRow(tr("Task"), task);
-    form->addRow(tr("Labelled collection"), collection);
-    form->addRow(tr("Malignant cases"), malignant);
-    form->addRow(tr("Benign cases"), benign);
-    form->addRow(tr("Random seed"), seed);
-    form->addRow(biopsy);
-    form->addRow(askMalignancy);
-    form->addRow(askConfidence);
-    form->addRow(assisted);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
-    form->addRow(buttons);
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    if (dialog.exec() != QDialog::Accepted)
+    std::vector<CollectionCandidates> collections;
+    if (!guard([&] {
+            for (const auto& name : rec::ImageLibrary(database()).collections()) {
+                CollectionCandidates c{QString::fromStdString(name),
+                                       candidatesIn(QString::fromStdString(name))};
+                if (!c.candidates.empty())  // only labelled collections can make a study
+                    collections.push_back(std::move(c));
+            }
+        }))
         return;
-    rec::StudySpec spec;
-    spec.name = name->text().trimmed().toStdString();
-    spec.task = static_cast<rec::StudyTask>(task->currentData().toInt());
-    spec.malignantCases = malignant->value();
-    spec.benignCases = benign->value();
-    spec.biopsyProvenOnly = biopsy->isChecked();
-    spec.seed = static_cast<std::uint64_t>(seed->value());
-    spec.askMalignancy = askMalignancy->isChecked();
-    spec.askConfidence = askConfidence->isChecked();
-    spec.aiAssisted = assisted->isChecked();
-    guard([&] { createStudy(spec, collection->currentText()); });
+    NewStudyDialog dialog(
+        std::move(collections), session_.taxonomy(),
+        [this](const rec::StudySpec& spec, const QString& collection) {
+            try {
+                createStudy(spec, collection);
+                return QString();
+            } catch (const std::exception& e) {
+                return QString::fromUtf8(e.what());
+            }
+        },
+        this);
+    dialog.exec();
 }
 
 void StudyCoordinatorWindow::newAccountDialog() {
-    QDialog dialog(this);
-    dialog.setWindowTitle(tr("New account"));
-    auto* name = new QLineEdit(&dialog);
-    auto* role = new QComboBox(&dialog);
-    for (auto r : {rec::Role::Reader, rec::Role::Coordinator, rec::Role::Trainer})
-        role->addItem(QString::fromStdString(std::string(rec::toString(r))), int(r));
-    auto* years = new QSpinBox(&dialog);
-    years->setRange(0, 80);
-    auto* password = new QLineEdit(&dialog);
-    password->setEchoMode(QLineEdit::Password);
-    auto* form = new QFormLayout(&dialog);
-    form->addRow(tr("Name"), name);
-    form->addRow(tr("Role"), role);
-    form->addRow(tr("Years of experience"), years);
-    form->addRow(tr("Initial password"), password);
-    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, &dialog);
-    form->addRow(buttons);
-    connect(buttons, &QDialogButtonBox::accepted, &dialog, &QDialog::accept);
-    connect(buttons, &QDialogButtonBox::rejected, &dialog, &QDialog::reject);
-    if (dialog.exec() == QDialog::Accepted) {
-        guard([&] {
-            createAccount(name->text(), static_cast<rec::Role>(role->currentData().toInt()),
-                          years->value(), password->text());
-            message_->setText(tr("Account '%1' created.").arg(name->text()));
-        });
-    }
+    NewAccountDialog dialog(
+        [this](const AccountRequest& r) {
+            try {
+                createAccount(r.name, r.role, r.experienceYears, r.password);
+                message_->setText(tr("Account '%1' created.").arg(r.name));
+                return QString();
+            } catch (const std::exception& e) {
+                return QString::fromUtf8(e.what());
+            }
+        },
+        this);
+    dialog.exec();
 }
 
 QTableWidget* StudyCoordinatorWindow::showAuditLog() {

@@ -6,6 +6,8 @@
 #include <array>
 #include <cstdint>
 #include <filesystem>
+#include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -63,5 +65,13 @@ std::string utcTimestamp();
 ModelManifest readManifest(const std::filesystem::path& bundle);
 // Writes bundleDir/manifest.json atomically.
 void writeManifest(const ModelManifest& manifest, const std::filesystem::path& bundleDir);
+
+// The bundle's list of the images it was trained on (dataset image ids, one per line), so a
+// reader study can tell when its cases may be in the model's training data.
+inline constexpr const char* kTrainingImagesFile = "training-images.txt";
+void writeTrainingImageIds(const std::filesystem::path& bundleDir,
+                           const std::vector<std::string>& imageIds);
+// Nothing when the bundle has no list (models from before the list, imported weights).
+std::optional<std::set<std::string>> readTrainingImageIds(const std::filesystem::path& bundleDir);
 
 }  // namespace dermreader::engine

@@ -40,6 +40,9 @@ struct SaliencyMap {
     std::vector<float> values;  // row-major, scaled to [0, 1]
     SaliencyMethod method = SaliencyMethod::Gradient;
     int targetClass = -1;  // the training class explained
+    // The resolution the map was computed at before it was scaled to the image: for Grad-CAM
+    // the last feature map (8x8 at 299 px), which bounds the detail it can show.
+    int nativeWidth = 0, nativeHeight = 0;
 };
 
 }  // namespace dermreader::engine

@@ -12,8 +12,13 @@ enum class ColourMap { Inferno, Jet, Grey };
 // The RGB colour of `value` in [0, 1].
 void colourOf(ColourMap map, float value, std::uint8_t rgb[3]);
 
-// Blends the heat map over the image; `opacity` in [0, 1] scales with the saliency value, so
-// pixels the network ignored stay as they are.
+// How opaque the overlay is at `value` in [0, 1]: fully transparent below kOverlayFloor (the
+// network's background noise leaves the image untouched), rising to opaque at kOverlayFull.
+constexpr float kOverlayFloor = 0.15f, kOverlayFull = 0.7f;
+float overlayAlpha(float value);
+
+// Blends the heat map over the image with overlayAlpha() times `opacity` in [0, 1], so pixels
+// the network ignored stay as they are.
 RgbImage renderOverlay(const RgbImage& image, const SaliencyMap& map, float opacity,
                        ColourMap colours = ColourMap::Inferno);
 

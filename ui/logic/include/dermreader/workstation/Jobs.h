@@ -73,7 +73,8 @@ class Job : public QObject {
     bool finished_ = false;
 };
 
-// Work a person waits for (the image on screen) goes before bulk work (thumbnails, imports).
+// Work a person waits for (the image on screen) runs in its own one-thread lane, so it never
+// waits behind bulk work (imports, scoring, thumbnails); Low queues behind Normal.
 enum class JobPriority { Low = 0, Normal = 5, Interactive = 10 };
 
 class JobRunner : public QObject {
@@ -113,7 +114,8 @@ class JobRunner : public QObject {
   private:
     Job* startErased(const QString& title, std::function<void(JobContext&)> work, QObject* receiver,
                      std::function<void()> deliver, JobPriority priority);
-    QThreadPool pool_;
+    QThreadPool pool_;             // bulk work, one thread per core
+    QThreadPool interactivePool_;  // one thread for JobPriority::Interactive
     int running_ = 0;
 };
 

@@ -5,10 +5,13 @@
 //   > the bundle chosen in Settings
 //   > the embedded default model.
 // Device and test-time augmentation always come from Settings, overridden by the command line,
-// whichever bundle wins.
+// whichever bundle wins. A bundle that will not load gives way to the next one down the order
+// (the session reports why). Activating or rolling back a model in the registry clears the
+// session's bundle: the trainer's act is the latest word on the model.
 
 #include <QString>
 #include <optional>
+#include <vector>
 
 #include "dermreader/engine/Prediction.h"
 #include "dermreader/workstation/Settings.h"
@@ -36,6 +39,9 @@ struct ModelChoice {
     bool sameAs(const ModelChoice& other) const;
 };
 
+// Every bundle the inputs name, strongest first, each once, with the effective options.
+std::vector<ModelChoice> modelCandidates(const ModelSelectionInputs& inputs);
+// The first candidate, or source None (with the effective options) when there is none.
 ModelChoice chooseModel(const ModelSelectionInputs& inputs);
 
 }  // namespace dermreader::workstation

@@ -79,8 +79,8 @@ class PredictionService : public QObject {
                       QObject* parent = nullptr);
     ~PredictionService() override;
 
-    // Loads a bundle (on the calling thread); on failure the service keeps working without
-    // predictions and `error` says why.
+    // Loads a bundle (on the calling thread); on failure the model in use (or none) stays and
+    // `error` says why.
     bool loadModel(const QString& bundle, const engine::PredictorOptions& options, QString* error);
     void unloadModel();
     bool hasModel() const;
@@ -127,6 +127,7 @@ class PredictionService : public QObject {
     // Runs on the pool while requests are waiting.
     void drain();
     void runJob(const Job& job);
+    void reportFailure(const Job& job, const QString& message);
     bool stale(const Job& job) const { return job.id != latest_.load(); }
 
     const taxonomy::Taxonomy& taxonomy_;

@@ -98,10 +98,12 @@ class WorkstationSession : public QObject {
     ModelChoice modelChoice();
     const ModelChoice& loadedChoice() const { return loaded_; }
     QString modelError() const { return modelError_; }
-    // Loads what the policy picks unless it is loaded already; false (and modelError) when
-    // it cannot be loaded. `force` reloads even the same choice.
+    // Loads the best bundle of the policy's order that loads, unless it is loaded already;
+    // false (and modelError) when the policy's first choice cannot be loaded, each failure
+    // reported. `force` reloads even the same choice.
     bool reloadModel(bool force = false);
-    // File > Open model bundle: this bundle for the rest of the session (like --model).
+    // File > Open model bundle: this bundle for the rest of the session (like --model); one
+    // that does not load is reported and the model in use stays.
     bool openModelBundle(const QString& bundle);
     // Registry actions (audited by the registry): activation makes the registry's model win
     // over a bundle opened for this session.
@@ -135,7 +137,8 @@ class WorkstationSession : public QObject {
     void shuttingDown();
 
   private:
-    ModelSelectionInputs selectionInputs();
+    // `registryUnreadable`: the registry could not be read (reported), so its say is unknown.
+    ModelSelectionInputs selectionInputs(bool* registryUnreadable = nullptr);
 
     const taxonomy::Taxonomy& taxonomy_;
     SessionOptions options_;

@@ -67,6 +67,14 @@ struct StudyCandidate {
     std::string lesionGroup;  // at most one image per lesion becomes a case
 };
 
+// How many cases a study of `spec` could draw from `candidates` (one per content and per
+// lesion, its modality, biopsy-proven if asked): what the new-study dialog offers.
+struct EligibleCounts {
+    int malignant = 0, benign = 0;
+};
+EligibleCounts countEligible(const StudySpec& spec, const std::vector<StudyCandidate>& candidates,
+                             const taxonomy::Taxonomy& taxonomy);
+
 struct StudyCase {
     std::int64_t id = 0;
     int position = 0;  // 1..N, the case number in exports
@@ -171,7 +179,10 @@ struct ReaderResult {
     double sensitivity = 0, specificity = 0;  // biopsy/treat counts as positive
     std::optional<double> malignancySensitivity, malignancySpecificity;
     std::optional<double> confidenceAuc;  // when confidence was asked
-    bool belowCnnCurve = false;           // the CNN beats this reader's operating point
+    // The reader's own ROC curve from the confidence ratings (when asked), as the CNN's:
+    // from (0 sensitivity, 1 specificity) upwards.
+    std::vector<training::RocPoint> confidenceRoc;
+    bool belowCnnCurve = false;  // the CNN beats this reader's operating point
 };
 
 struct MeanPoint {
@@ -190,6 +201,16 @@ struct StudyResults {
     int readersBelowCurve = 0;  // complete unaided readers below the CNN's curve
     std::optional<double> cnnSensitivityAtMeanSpecificity;
 };
+
+// Whether a study's cases may be in a model's training data, by the bundle's list of training
+// image ids (a case's id is its file name without extension, as the datasets name images).
+struct TrainingOverlap {
+    bool listed = false;  // the bundle lists its training images; otherwise nothing is known
+    int cases = 0;        // cases checked
+    std::vector<std::string> overlapping;  // image ids of cases the model was trained on
+};
+TrainingOverlap trainingOverlap(const std::vector<StudyCase>& cases,
+                                const std::filesystem::path& bundle);
 
 // Coordinator only.
 StudyResults studyResults(Database& database, const User& coordinator, std::int64_t study);

@@ -4,6 +4,8 @@
 // registry (activate, roll back, compare two models, embedding map). Every action is audited
 // through the session; long analyses run as session jobs.
 
+#include <QList>
+#include <QPointer>
 #include <QWidget>
 #include <optional>
 
@@ -25,8 +27,9 @@ class QTabWidget;
 class QTableWidget;
 
 namespace dermreader::workstation {
+class Job;
 class WorkstationSession;
-}
+}  // namespace dermreader::workstation
 
 namespace dermreader::ui {
 
@@ -130,6 +133,7 @@ class AdminWindow : public QWidget {
     QLabel* comparisonLabel_;
     QChart* embeddingChart_;
     std::vector<workstation::EmbeddingMap::Point> mapPoints_;
+    QList<QPointer<workstation::Job>> analyses_;  // cancelled when the window goes
 };
 
 }  // namespace dermreader::ui

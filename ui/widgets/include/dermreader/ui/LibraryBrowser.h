@@ -120,7 +120,9 @@ class LibraryBrowser : public QWidget {
     QLabel* progressLabel_;
 
     QPointer<workstation::Job> importJob_;
-    records::AddReport importReport_;
+    // Written by the import's work as it ends (cancelled ones too: they keep what they added).
+    std::shared_ptr<records::AddReport> importReport_;
+    QString importError_;  // the running import failed (reported through the session)
     QString importCollection_;
     bool importActive_ = false;
     std::deque<std::pair<QString, ImportWork>> queuedImports_;

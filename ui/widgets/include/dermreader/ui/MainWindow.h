@@ -56,7 +56,11 @@ class MainWindow : public QMainWindow {
     // The prediction on screen, for the image on screen (nothing while one is computed).
     const std::optional<engine::Prediction>& shownPrediction() const { return shownPrediction_; }
     bool overlayShown() const;
+    // The line under the image saying what the shown saliency map is ("" when none shows).
+    QString saliencyNote() const;
     void setOverlayEnabled(bool on);
+    // 0: gradient, 1: Grad-CAM.
+    void setSaliencyMethod(int index);
     void setOverlayOpacity(int percent);
     ErrorReporter* errorReporter() const { return errors_; }
     LockScreen* lockScreen() const { return lockScreen_; }
@@ -117,6 +121,7 @@ class MainWindow : public QMainWindow {
                     double ms);
     void onImageFailed(quint64 request, const QString& path, const QString& error);
     void requestOverlayIfNeeded();
+    void updateLegend();
     // Asks for a name and password (or the first coordinator account); nothing when cancelled
     // or without a database.
     std::optional<records::User> logIn(const QString& title);
@@ -138,6 +143,8 @@ class MainWindow : public QMainWindow {
     QLabel* deviceLabel_;
     QLabel* timingLabel_;
     QLabel* modalityBadge_;
+    QLabel* legendBar_;
+    QLabel* saliencyNote_;
     QTableWidget* details_;
     QString currentPath_;
     QString currentHash_;

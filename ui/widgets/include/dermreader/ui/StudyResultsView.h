@@ -1,10 +1,14 @@
 #pragma once
 // The reader-study results (the paper's Fig. 3): the CNN's ROC curve on the study's cases,
 // each reader as a point, the readers' mean with one-standard-deviation error bars and, for
-// AI-assisted studies, arrows from each reader's unaided to aided point. Exports the figure
-// (PNG, SVG), the decisions (CSV) and an iMRMC input file.
+// AI-assisted studies, arrows from each reader's unaided to aided point; with confidence
+// ratings each reader's own ROC curve. Hovering a point names the reader and their figures.
+// Exports the figure (PNG, SVG), the decisions (CSV) and an iMRMC input file.
 
+#include <QPointF>
 #include <QWidget>
+#include <utility>
+#include <vector>
 
 #include "dermreader/records/ReaderStudy.h"
 
@@ -24,6 +28,8 @@ class StudyResultsView : public QWidget {
     const records::StudyResults& results() const { return results_; }
     QChart* chart() const { return chart_; }
     QString summaryText() const;
+    // The hover text of the reader point(s) at `at` (specificity, sensitivity); "" if none.
+    QString pointDescription(const QPointF& at) const;
 
     bool savePng(const QString& path) const;
     bool saveSvg(const QString& path) const;
@@ -36,8 +42,10 @@ class StudyResultsView : public QWidget {
   private:
     void rebuildChart();
     void exportFigure();
+    QString describeReader(const records::ReaderResult& reader) const;
 
     records::StudyResults results_;
+    std::vector<std::pair<QPointF, QString>> pointDescriptions_;
     QChart* chart_;
     QChartView* view_;
 

@@ -4,6 +4,7 @@
 // assign readers, follow their progress, see and export the results.
 
 #include <QDialog>
+#include <QPointer>
 #include <QWidget>
 #include <optional>
 
@@ -18,8 +19,9 @@ class QSpinBox;
 class QTableWidget;
 
 namespace dermreader::workstation {
+class Job;
 class WorkstationSession;
-}
+}  // namespace dermreader::workstation
 
 namespace dermreader::ui {
 
@@ -56,11 +58,15 @@ class StudyCoordinatorWindow : public QWidget {
 
     // The actions behind the buttons (the dialogs collect their arguments), for tests.
     std::int64_t createStudy(const records::StudySpec& spec, const QString& collection);
-    // Scores every case with the loaded model (task-specific P(malignant)) as a session job;
-    // waits with a progress dialog. False (reported through the session) without a model, on
-    // failure or when cancelled.
-    bool scoreCases(std::int64_t study);
+    // Starts scoring every case with the loaded model (task-specific P(malignant)) as a
+    // session job with a progress dialog; the scores are stored when it finishes
+    // (scoringFinished). Null (reported through the session) without a model or while
+    // another study is being scored.
+    workstation::Job* scoreCases(std::int64_t study);
     void openStudy(std::int64_t study);
+    // Asks first (confirm()); false when not confirmed or refused (reported).
+    bool closeStudy(std::int64_t study);
+    QTableWidget* showAccounts();
     void assignReader(std::int64_t study, std::int64_t readerId);
     records::User createAccount(const QString& name, records::Role role, int years,
                                 const QString& password);
@@ -69,10 +75,19 @@ class StudyCoordinatorWindow : public QWidget {
     std::int64_t selectedStudy() const;
     QTableWidget* studiesTable() const { return studies_; }
     QTableWidget* progressTable() const { return progress_; }
+    QString messageText() const;
+
+  Q_SIGNALS:
+    // After a scoring job: `stored` is false when it failed (reported) or was cancelled.
+    void scoringFinished(std::int64_t study, bool stored);
 
   private:
     void refresh();
     void refreshProgress();
+    // The library collection's labelled, readable images as study candidates.
+    std::vector<records::StudyCandidate> candidatesIn(const QString& collection);
+    // "" unless the loaded model may have been trained on the study's cases.
+    QString trainingOverlapWarning(std::int64_t study);
     void newStudyDialog();
     void newAccountDialog();
     void assignDialog();
@@ -86,6 +101,8 @@ class StudyCoordinatorWindow : public QWidget {
     QTableWidget* studies_;
     QTableWidget* progress_;
     QLabel* message_;
+    QPointer<workstation::Job> scoring_;
+    bool scoringSucceeded_ = false;
 };
 
 }  // namespace dermreader::ui
