@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
-# Screenshots for review, under Xvfb: the workstation (screenshots.sh), the reader-study results
-# view of a synthetic study, and the admin panel's model comparison and embedding map after a
-# tiny training run (both drawn by their GUI tests). Needs a build with tests.
+# Screenshots for review, under Xvfb at full HD: the workstation on the samples (screenshots.sh),
+# then what the GUI tests draw with DERMREADER_SCREENSHOT_DIR set: the DICOM banner and scale
+# bar, the side-by-side comparison, the model card, the shortcut sheet, the case report (PDF,
+# rendered to PNG), the reading screen (confidence unset, end screen), the coordinator's forms
+# and warnings, the reader-study results, and the admin panel (training charts, model
+# comparison, embedding map). Needs a build with tests.
 #   packaging/review-screenshots.sh [OUTPUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
-out="${1:-screenshots}"
+out="$(realpath -m "${1:-screenshots}")"
+mkdir -p "$out"
 bash packaging/screenshots.sh "$out" resources/samples --select 2
-# The reader-study results view (a synthetic study built by the GUI test) for review.
-if [ -x build/tests/ui/tst_reader_study_ui ]; then
+run_gui_test() {
+  [ -x "build/tests/ui/$1" ] || return 0
   DERMREADER_SCREENSHOT_DIR="$out" XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" \
-    xvfb-run -a -s "-screen 0 1400x900x24" build/tests/ui/tst_reader_study_ui \
-    resultsViewDrawsTheComparison > /dev/null
-  ls -1 "$out/study-results.png"
+    xvfb-run -a -s "-screen 0 1920x1080x24" "build/tests/ui/$1" > /dev/null
+}
+run_gui_test tst_workstation
+run_gui_test tst_reader_study_ui
+run_gui_test tst_admin_panel
+if [ -f "$out/case-report.pdf" ] && command -v pdftoppm > /dev/null; then
+  pdftoppm -png -r 80 -singlefile "$out/case-report.pdf" "$out/case-report"
 fi
-# The admin panel's model comparison and embedding map (after a tiny training run).
-if [ -x build/tests/ui/tst_admin_panel ]; then
-  DERMREADER_SCREENSHOT_DIR="$out" XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" \
-    xvfb-run -a -s "-screen 0 1400x900x24" build/tests/ui/tst_admin_panel > /dev/null
-  ls -1 "$out/admin-compare-and-map.png"
-fi
+ls -1 "$out"

@@ -6,6 +6,6 @@ cd "$(dirname "$0")/.."
 out="${1:-screenshots}"; shift || true
 folder="${1:-resources/samples}"; shift || true
 mkdir -p "$out"
-XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s "-screen 0 1400x900x24" \
+XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s "-screen 0 1920x1080x24" \
   build/app/dermreader/dermreader "$folder" --screenshots "$out" "$@"
 ls -1 "$out"

@@ -59,6 +59,7 @@ void readAttributes(DcmDataset& dataset, std::map<std::string, std::string>& tag
         {"ImageLaterality", DCM_ImageLaterality},
         {"AcquisitionDateTime", DCM_AcquisitionDateTime},
         {"Manufacturer", DCM_Manufacturer},
+        {"PixelSpacing", DCM_PixelSpacing},
         {"SOPClassUID", DCM_SOPClassUID},
         {"StudyInstanceUID", DCM_StudyInstanceUID},
         {"PhotometricInterpretation", DCM_PhotometricInterpretation}};

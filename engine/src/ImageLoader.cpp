@@ -131,10 +131,15 @@ std::optional<ImageHeader> peekImageHeader(const fs::path& path) {
         return readDicomHeader(path);
     ImageHeader header;
     header.format = formatName(format);
-    if (auto size = headerSize(format, bytes)) {
-        header.width = static_cast<int>(size->width);
-        header.height = static_cast<int>(size->height);
-    }
+    // The checks loadImage makes before decoding, so a library import counts a truncated file
+    // as unusable without decoding every image.
+    const auto size = headerSize(format, bytes);
+    if (!size)
+        refuse(path, "has a corrupt or truncated " + formatName(format) + " header");
+    if (!looksComplete(format, bytes))
+        refuse(path, "is truncated: the " + formatName(format) + " data ends early");
+    header.width = static_cast<int>(size->width);
+    header.height = static_cast<int>(size->height);
     return header;
 }
 

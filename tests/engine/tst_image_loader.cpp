@@ -271,6 +271,19 @@ class TestImageLoader : public QObject {
         ImageLoadOptions tiny;
         tiny.maxPixels = 100;
         expect("good.png", "refused before decoding", tiny);
+        // The header peek (what a library import uses) refuses the same truncated files, so
+        // the import counts them as unusable without decoding.
+        for (const char* file : {"half.jpg", "half.png", "scrambled.jpg"}) {
+            QString error;
+            try {
+                peekImageHeader(root / file);
+            } catch (const ImageError& e) {
+                error = QString::fromUtf8(e.what());
+            }
+            QVERIFY2(error.contains("truncated") && error.contains(file), qPrintable(error));
+        }
+        QCOMPARE(peekImageHeader(root / "good.jpg")->height, testCardBgr().rows);
+        QVERIFY(!peekImageHeader(root / "notes.jpg").has_value());
     }
 
   private:

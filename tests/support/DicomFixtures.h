@@ -20,6 +20,7 @@ struct DicomSpec {
     bool colour = true;
     E_TransferSyntax syntax = EXS_LittleEndianExplicit;
     const char* modality = nullptr;
+    const char* pixelSpacing = nullptr;  // "0.05\\0.05" (mm)
 };
 
 // `rgb` holds width * height * 3 bytes; monochrome images take the green channel.
@@ -40,6 +41,8 @@ inline void writeDicom(const std::filesystem::path& path, int width, int height,
     d->putAndInsertString(DCM_StudyDate, "20261127");
     if (spec.modality)
         d->putAndInsertString(DCM_Modality, spec.modality);
+    if (spec.pixelSpacing)
+        d->putAndInsertString(DCM_PixelSpacing, spec.pixelSpacing);
     d->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(height));
     d->putAndInsertUint16(DCM_Columns, static_cast<Uint16>(width));
     d->putAndInsertUint16(DCM_BitsAllocated, 8);

@@ -39,11 +39,39 @@ class TestImageLibrary : public QObject {
     fs::path root() const { return dir_.path().toStdString(); }
 
   private Q_SLOTS:
+    // What "Compare with…" offers: the patient's (or lesion's) other images, not itself.
+    void relatedImagesShareThePatientOrLesion() {
+        const fs::path folder = root() / "related";
+        fs::create_directories(folder);
+        for (const char* name : {"visit1.dcm", "visit2.dcm"})
+            testdata::writeDicom(folder / name, 8, 6, std::vector<std::uint8_t>(8 * 6 * 3, 90),
+                                 {"1.2.840.10008.5.1.4.1.1.77.1.7"});
+        writePng(folder / "plain.png", 10);
+        Database db = openWorkstationDatabase(root() / "related.sqlite");
+        ImageLibrary library(db);
+        library.addFolder(folder);
+        const auto visit1 = library.find(folder / "visit1.dcm");
+        QVERIFY(visit1.has_value());
+        QCOMPARE(names(library.related(*visit1)), QStringList{"visit2.dcm"});
+        QVERIFY(library.related(*library.find(folder / "plain.png")).empty());
+    }
+
     void addFolderRecordsImagesAndReportsBadFiles() {
         const fs::path folder = root() / "folder";
         writePng(folder / "a.png", 10);
         writePng(folder / "sub" / "b.png", 20);
         std::ofstream(folder / "broken.jpg", std::ios::binary) << "not a jpeg";
+        // A JPEG whose header is fine but whose data stops early (issue 13.3: it was counted
+        // usable, and the folder message said 1 unusable file when there were 2).
+        {
+            const fs::path whole = root() / "whole.jpg";
+            eng::saveImage(eng::RgbImage::filled(64, 48, 120, 80, 40), whole);
+            std::ifstream in(whole, std::ios::binary);
+            const std::string full((std::istreambuf_iterator<char>(in)),
+                                   std::istreambuf_iterator<char>());
+            std::ofstream(folder / "truncated.jpg", std::ios::binary)
+                << full.substr(0, full.size() / 2);
+        }
         std::ofstream(folder / "notes.txt") << "ignored: not an image extension";
         testdata::writeDicom(folder / "c.dcm", 8, 6, std::vector<std::uint8_t>(8 * 6 * 3, 90),
                              {"1.2.840.10008.5.1.4.1.1.77.1.7"});
@@ -55,11 +83,13 @@ class TestImageLibrary : public QObject {
             progress.push_back(done);
             return true;
         });
-        QCOMPARE(report.added, 4);
-        QCOMPARE(int(report.problems.size()), 1);
+        QCOMPARE(report.added, 5);
+        QCOMPARE(int(report.problems.size()), 2);
         QVERIFY(QString::fromStdString(report.problems[0]).contains("broken.jpg"));
-        QCOMPARE(int(progress.size()), 4);
-        QCOMPARE(library.size(), 4);
+        QVERIFY(QString::fromStdString(report.problems[1]).contains("truncated.jpg"));
+        QVERIFY(QString::fromStdString(report.problems[1]).contains("is truncated"));
+        QCOMPARE(int(progress.size()), 5);
+        QCOMPARE(library.size(), 5);
         // An unusable file is listed with its problem, so the browser can say why.
         const auto broken = library.find(folder / "broken.jpg");
         QVERIFY(broken.has_value());
@@ -84,12 +114,12 @@ class TestImageLibrary : public QObject {
         // Adding again changes nothing; a changed file is updated with its new hash.
         AddReport again = library.addFolder(folder);
         QCOMPARE(again.added, 0);
-        QCOMPARE(again.unchanged, 4);
+        QCOMPARE(again.unchanged, 5);
         writePng(folder / "a.png", 200);
         again = library.addFolder(folder);
         QCOMPARE(again.updated, 1);
         QCOMPARE(library.find(folder / "a.png")->contentHash, hashFile(folder / "a.png"));
-        QCOMPARE(library.size(), 4);
+        QCOMPARE(library.size(), 5);
     }
 
     void cancellingKeepsWhatWasAdded() {

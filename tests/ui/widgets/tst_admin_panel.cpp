@@ -226,6 +226,11 @@ class TestAdminPanel : public QObject {
         QVERIFY(QFileInfo::exists(requested.first().at(0).toString()));
         const QString screenshots = qEnvironmentVariable("DERMREADER_SCREENSHOT_DIR");
         if (!screenshots.isEmpty()) {
+            admin.findChild<QTabWidget*>("adminTabs")->setCurrentIndex(0);
+            admin.show();
+            QVERIFY(QTest::qWaitForWindowExposed(&admin));
+            QDir().mkpath(screenshots);
+            admin.grab().save(screenshots + "/admin-training.png");
             admin.findChild<QTabWidget*>("adminTabs")->setCurrentIndex(2);
             admin.show();
             QVERIFY(QTest::qWaitForWindowExposed(&admin));

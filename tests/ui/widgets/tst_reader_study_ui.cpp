@@ -20,6 +20,7 @@
 #include <QValueAxis>
 #include <fstream>
 
+#include "Screenshots.h"
 #include "TestModels.h"
 #include "TestSession.h"
 #include "dermreader/engine/ImageLoader.h"
@@ -227,6 +228,7 @@ class TestReaderStudyUi : public QObject {
         // Issue 13.14: a clear end screen, and the bar says how far the reader is.
         QVERIFY(resumed->endScreenShown());
         QVERIFY(!resumed->viewer()->isVisible());
+        testdata::saveScreenshot(resumed.get(), "reading-end-screen.png");
         auto* bar = resumed->findChild<QProgressBar*>();
         QVERIFY(bar && bar->text().contains("6 of 6"));
     }
@@ -238,6 +240,8 @@ class TestReaderStudyUi : public QObject {
         QVERIFY(!window->confidenceSet());
         auto* slider = window->findChild<QSlider*>();
         QVERIFY(slider && slider->property("unset").toBool());
+        window->resize(1280, 800);
+        testdata::saveScreenshot(window.get(), "reading-confidence-unset.png");
         QTest::keyClick(window.get(), Qt::Key_B);  // no confidence yet: nothing recorded
         QCOMPARE(countDecisions(s.database), 0);
         QTest::keyClick(window.get(), Qt::Key_9);
@@ -514,11 +518,7 @@ class TestReaderStudyUi : public QObject {
         QFile svgFile(svg);
         QVERIFY(svgFile.open(QIODevice::ReadOnly));
         QVERIFY(svgFile.readAll().contains("<svg"));
-        const QString screenshots = qEnvironmentVariable("DERMREADER_SCREENSHOT_DIR");
-        if (!screenshots.isEmpty()) {
-            QDir().mkpath(screenshots);
-            view.grab().save(screenshots + "/study-results.png");
-        }
+        testdata::saveScreenshot(&view, "study-results.png");
     }
 
     void coordinatorCreatesScoresAndOpensAStudy() {
@@ -612,6 +612,7 @@ class TestReaderStudyUi : public QObject {
         account.fill({"dr new", rec::Role::Reader, 6, "long-enough"}, "long-enuogh");
         QVERIFY(!account.submit());
         QVERIFY2(account.error().contains("differ"), qPrintable(account.error()));
+        testdata::saveScreenshot(&account, "new-account-refused.png");
         QCOMPARE(account.typedName(), QString("dr new"));
         account.fill({"dr new", rec::Role::Reader, 6, "short"}, "short");
         QVERIFY(!account.submit());
@@ -667,6 +668,8 @@ class TestReaderStudyUi : public QObject {
         fs::remove(list);
         QVERIFY2(window.messageText().contains("2 of 8 cases were in the training data"),
                  qPrintable(window.messageText()));
+        window.resize(1100, 600);
+        testdata::saveScreenshot(&window, "coordinator-overlap-warning.png");
 
         // Closing asks first; No leaves the study as it was.
         window.openStudy(study);

@@ -8,6 +8,7 @@
 #include <QImage>
 #include <QLabel>
 #include <QMenuBar>
+#include <QPointer>
 #include <QProcess>
 #include <QRegularExpression>
 #include <QSignalSpy>
@@ -17,6 +18,7 @@
 #include <QTreeView>
 
 #include "DicomFixtures.h"
+#include "Screenshots.h"
 #include "TestModels.h"
 #include "TestSession.h"
 #include "dermreader/engine/ImageLoader.h"
@@ -24,6 +26,7 @@
 #include "dermreader/engine/Predictor.h"
 #include "dermreader/records/Accounts.h"
 #include "dermreader/ui/AnalysisPanel.h"
+#include "dermreader/ui/CompareWindow.h"
 #include "dermreader/ui/ImageViewer.h"
 #include "dermreader/ui/LibraryBrowser.h"
 #include "dermreader/ui/LibraryModel.h"
@@ -191,7 +194,10 @@ class TestWorkstation : public QObject {
         for (std::size_t i = 0; i < rgb.size(); ++i)
             rgb[i] = static_cast<std::uint8_t>(i * 7);
         testdata::writeDicom((folder.path() + "/lesion.dcm").toStdString(), 64, 48, rgb,
-                             {"1.2.840.10008.5.1.4.1.1.77.1.7", true, EXS_LittleEndianExplicit});
+                             {"1.2.840.10008.5.1.4.1.1.77.1.7", true, EXS_LittleEndianExplicit,
+                              nullptr, "0.1\\0.1"});
+        QFile::copy(images_ + "/" + QDir(images_).entryList({"ISIC*.jpg"}).first(),
+                    folder.path() + "/plain.jpg");
         QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
         window_->openFolder(folder.path());
         QVERIFY(shown.wait(30000));
@@ -207,6 +213,32 @@ class TestWorkstation : public QObject {
                  qPrintable(table));
         QCOMPARE(window_->findChild<QLabel*>("modalityBadge")->text(),
                  QStringLiteral("DERMOSCOPIC"));
+        // Issue 13.11 and 13.9: the patient and study over the image, a scale bar from the
+        // pixel spacing, and both gone with the next (non-DICOM) image.
+        const QString banner = window_->viewer()->banner();
+        QVERIFY2(banner.contains("Test, Patient") && banner.contains("ID P123") &&
+                     banner.contains("Study 2026-11-27"),
+                 qPrintable(banner));
+        QVERIFY(!window_->viewer()->scaleBarText().isEmpty());
+        window_->viewer()->setDisplayAdjustment(20, 30);
+        testdata::saveScreenshot(window_.get(), "dicom-banner-scale-bar.png");
+        window_->viewer()->resetDisplay();
+        // Side by side with the other image of the folder, zoom and pan linked.
+        QPointer<CompareWindow> compare = window_->openComparison(folder.path() + "/plain.jpg");
+        QVERIFY(compare);
+        QCOMPARE(compare->left()->imageSize(), QSize(64, 48));
+        QVERIFY(compare->left()->banner().contains("Test, Patient"));
+        QVERIFY(compare->right()->banner().isEmpty());
+        compare->left()->zoomIn();
+        QVERIFY(std::abs(compare->right()->viewState().zoomOverFit -
+                         compare->left()->viewState().zoomOverFit) < 0.02);
+        testdata::saveScreenshot(compare, "compare.png");
+        compare->close();
+        shown.clear();
+        window_->next();
+        QVERIFY(shown.wait(30000));
+        QVERIFY(window_->viewer()->banner().isEmpty());
+        QVERIFY(window_->viewer()->scaleBarText().isEmpty());
     }
 
     // Issue 13.1: while the next image is analysed, nothing of the previous one stays.
@@ -313,6 +345,7 @@ class TestWorkstation : public QObject {
         QVERIFY2(card->documentText().contains("gui test model"), qPrintable(card->documentText()));
         QVERIFY(!card->documentText().contains("{\""));
         QVERIFY(card->rocChart());
+        testdata::saveScreenshot(card, "model-card.png");
         card->close();
     }
 
@@ -338,6 +371,7 @@ class TestWorkstation : public QObject {
         QVERIFY(next);
         QDialog* dialog = window_->showShortcuts();
         QCOMPARE(dialog->findChild<QTableWidget*>("shortcutTable")->rowCount(), withKeys);
+        testdata::saveScreenshot(dialog, "shortcuts.png");
         dialog->close();
     }
 

@@ -2,6 +2,7 @@
 
 #include <QCoreApplication>
 #include <array>
+#include <cmath>
 
 namespace dermreader::workstation {
 
@@ -15,7 +16,7 @@ struct TagText {
 };
 
 // Reading order. "Modality" (the DICOM modality code) is left out on purpose.
-constexpr std::array<TagText, 14> kTags = {{
+constexpr std::array<TagText, 15> kTags = {{
     {"PatientName", QT_TRANSLATE_NOOP("DicomText", "Patient"), TagText::Person, true},
     {"PatientID", QT_TRANSLATE_NOOP("DicomText", "Patient ID"), TagText::Text, true},
     {"PatientBirthDate", QT_TRANSLATE_NOOP("DicomText", "Birth date"), TagText::Date, true},
@@ -27,6 +28,7 @@ constexpr std::array<TagText, 14> kTags = {{
     {"ImageLaterality", QT_TRANSLATE_NOOP("DicomText", "Laterality"), TagText::Text, false},
     {"AcquisitionDateTime", QT_TRANSLATE_NOOP("DicomText", "Acquired"), TagText::DateTime, false},
     {"Manufacturer", QT_TRANSLATE_NOOP("DicomText", "Manufacturer"), TagText::Text, false},
+    {"PixelSpacing", QT_TRANSLATE_NOOP("DicomText", "Pixel spacing (mm)"), TagText::Text, false},
     {"PhotometricInterpretation", QT_TRANSLATE_NOOP("DicomText", "Photometric"), TagText::Text,
      false},
     {"StudyInstanceUID", QT_TRANSLATE_NOOP("DicomText", "Study UID"), TagText::Text, false},
@@ -108,6 +110,53 @@ QList<QPair<QString, QString>> readableTags(const std::map<std::string, std::str
 
 QList<QPair<QString, QString>> patientAndStudy(const std::map<std::string, std::string>& tags) {
     return rows(tags, true);
+}
+
+QString patientBanner(const std::map<std::string, std::string>& tags) {
+    auto value = [&tags](const char* keyword) {
+        const auto it = tags.find(keyword);
+        return it == tags.end() ? QString() : QString::fromStdString(it->second).trimmed();
+    };
+    QStringList patient, study;
+    if (const QString name = value("PatientName"); !name.isEmpty())
+        patient << formatPersonName(name);
+    if (const QString id = value("PatientID"); !id.isEmpty())
+        patient << QCoreApplication::translate("DicomText", "ID %1").arg(id);
+    if (const QString born = value("PatientBirthDate"); !born.isEmpty())
+        patient << QCoreApplication::translate("DicomText", "born %1").arg(formatDicomDate(born));
+    if (const QString sex = value("PatientSex"); !sex.isEmpty())
+        patient << sex;
+    if (const QString date = value("StudyDate"); !date.isEmpty())
+        study << formatDicomDate(date);
+    if (const QString description = value("StudyDescription"); !description.isEmpty())
+        study << description;
+    if (const QString body = value("BodyPartExamined"); !body.isEmpty())
+        study << body.toLower();
+    if (const QString side = value("ImageLaterality"); !side.isEmpty())
+        study << side;
+    QStringList parts;
+    if (!patient.isEmpty())
+        parts << patient.join(QStringLiteral(" · "));
+    if (!study.isEmpty())
+        parts << QCoreApplication::translate("DicomText", "Study %1")
+                     .arg(study.join(QStringLiteral(" · ")));
+    return parts.join(QStringLiteral("   |   "));
+}
+
+std::optional<double> millimetresPerPixel(const std::map<std::string, std::string>& tags) {
+    const auto it = tags.find("PixelSpacing");
+    if (it == tags.end())
+        return std::nullopt;
+    // "row spacing\\column spacing" in mm; a horizontal bar needs the column spacing, and
+    // only square pixels make one bar true in every direction.
+    const QStringList parts = QString::fromStdString(it->second).split('\\');
+    bool rowOk = false, columnOk = false;
+    const double row = parts.value(0).trimmed().toDouble(&rowOk);
+    const double column = parts.value(parts.size() > 1 ? 1 : 0).trimmed().toDouble(&columnOk);
+    if (!rowOk || !columnOk || !(row > 0) || !(column > 0) ||
+        std::abs(row - column) > 0.01 * std::max(row, column))
+        return std::nullopt;
+    return column;
 }
 
 }  // namespace dermreader::workstation

@@ -250,6 +250,23 @@ LibraryImage readImage(const Statement& row) {
 
 }  // namespace
 
+std::vector<LibraryImage> ImageLibrary::related(const LibraryImage& image) const {
+    if (image.patientId.empty() && image.lesionGroup.empty())
+        return {};
+    Statement statement =
+        database_.prepare(std::string(kSelectImages) +
+                          " WHERE i.path != ?2 AND ((?3 != '' AND i.patient_id = ?3) OR "
+                          "(?4 != '' AND i.lesion_group = ?4)) ORDER BY i.study_date, i.path");
+    statement.bind(1, std::string());
+    statement.bind(2, image.path.string());
+    statement.bind(3, image.patientId);
+    statement.bind(4, image.lesionGroup);
+    std::vector<LibraryImage> images;
+    while (statement.step())
+        images.push_back(readImage(statement));
+    return images;
+}
+
 std::vector<LibraryImage> ImageLibrary::query(const LibraryFilter& filter) const {
     std::string sql = kSelectImages;
     std::vector<std::string> conditions;

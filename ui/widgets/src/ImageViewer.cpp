@@ -3,9 +3,11 @@
 #include <QGraphicsPixmapItem>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
+#include <QPainter>
 #include <QWheelEvent>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace dermreader::ui {
@@ -28,7 +30,11 @@ ImageViewer::ImageViewer(QWidget* parent) : QGraphicsView(parent) {
 
 void ImageViewer::setImage(const QImage& image) {
     errorItem_->hide();
-    imageItem_->setPixmap(QPixmap::fromImage(image));
+    // Another image's patient and calibration never stay on screen: the caller sets them anew.
+    banner_.clear();
+    millimetresPerPixel_.reset();
+    original_ = image;
+    showAdjustedImage();
     imageItem_->show();
     overlayItem_->setPixmap(QPixmap());
     rotation_ = 0;
@@ -39,6 +45,9 @@ void ImageViewer::setImage(const QImage& image) {
 }
 
 void ImageViewer::showError(const QString& message) {
+    original_ = QImage();
+    banner_.clear();
+    millimetresPerPixel_.reset();
     imageItem_->setPixmap(QPixmap());
     imageItem_->hide();
     overlayItem_->setPixmap(QPixmap());
@@ -50,6 +59,9 @@ void ImageViewer::showError(const QString& message) {
 }
 
 void ImageViewer::clear() {
+    original_ = QImage();
+    banner_.clear();
+    millimetresPerPixel_.reset();
     imageItem_->setPixmap(QPixmap());
     overlayItem_->setPixmap(QPixmap());
     errorItem_->hide();
@@ -92,11 +104,13 @@ void ImageViewer::fitToWindow() {
     if (imageItem_->pixmap().isNull())
         return;
     fitInView(imageItem_->sceneBoundingRect(), Qt::KeepAspectRatio);
+    Q_EMIT viewChanged();
 }
 
 void ImageViewer::actualSize() {
     fitMode_ = false;
     resetTransform();
+    Q_EMIT viewChanged();
 }
 
 void ImageViewer::zoomIn() {
@@ -112,6 +126,7 @@ void ImageViewer::scaleBy(double factor) {
     if (next < 0.02 || next > 64.0)
         return;
     scale(factor, factor);
+    Q_EMIT viewChanged();
 }
 
 void ImageViewer::rotateClockwise() {
@@ -120,6 +135,7 @@ void ImageViewer::rotateClockwise() {
     scene()->setSceneRect(imageItem_->sceneBoundingRect());
     if (fitMode_)
         fitToWindow();
+    Q_EMIT viewChanged();
 }
 
 void ImageViewer::wheelEvent(QWheelEvent* event) {
@@ -133,6 +149,183 @@ void ImageViewer::resizeEvent(QResizeEvent* event) {
     QGraphicsView::resizeEvent(event);
     if (fitMode_)
         fitToWindow();
+}
+
+void ImageViewer::scrollContentsBy(int dx, int dy) {
+    QGraphicsView::scrollContentsBy(dx, dy);
+    viewport()->update();  // the readouts are drawn in viewport coordinates
+    Q_EMIT viewChanged();
+}
+
+QString ImageViewer::zoomText() const {
+    if (imageItem_->pixmap().isNull())
+        return {};
+    const QString percent = QStringLiteral("%1%").arg(std::lround(zoom() * 100));
+    return fitMode_ ? tr("%1 (fit)").arg(percent) : percent;
+}
+
+// --- Display adjustment ------------------------------------------------------------------
+
+void ImageViewer::setDisplayAdjustment(int brightness, int contrast) {
+    brightness = std::clamp(brightness, -100, 100);
+    contrast = std::clamp(contrast, -100, 100);
+    if (brightness == brightness_ && contrast == contrast_)
+        return;
+    brightness_ = brightness;
+    contrast_ = contrast;
+    showAdjustedImage();
+    Q_EMIT displayAdjustmentChanged(brightness_, contrast_);
+}
+
+void ImageViewer::resetDisplay() {
+    setDisplayAdjustment(0, 0);
+}
+
+void ImageViewer::showAdjustedImage() {
+    if (original_.isNull() || (brightness_ == 0 && contrast_ == 0)) {
+        imageItem_->setPixmap(QPixmap::fromImage(original_));
+        return;
+    }
+    // out = (in - 128) * gain + 128 + offset: contrast about mid-grey, then brightness. A
+    // contrast of +100 doubles the slope, -100 halves it.
+    const double gain = std::pow(2.0, contrast_ / 100.0);
+    const double offset = brightness_ * 1.28;
+    std::array<uchar, 256> table{};
+    for (int v = 0; v < 256; ++v)
+        table[v] =
+            static_cast<uchar>(std::clamp(std::lround((v - 128) * gain + 128 + offset), 0L, 255L));
+    QImage adjusted = original_.convertToFormat(QImage::Format_RGB888);
+    for (int y = 0; y < adjusted.height(); ++y) {
+        uchar* line = adjusted.scanLine(y);
+        for (int x = 0; x < adjusted.width() * 3; ++x)
+            line[x] = table[line[x]];
+    }
+    imageItem_->setPixmap(QPixmap::fromImage(adjusted));
+}
+
+// --- Banner, scale bar, view state -------------------------------------------------------
+
+void ImageViewer::setBanner(const QString& text) {
+    banner_ = text;
+    viewport()->update();
+}
+
+void ImageViewer::setPixelSpacing(std::optional<double> millimetresPerPixel) {
+    if (millimetresPerPixel && !(*millimetresPerPixel > 0 && std::isfinite(*millimetresPerPixel)))
+        millimetresPerPixel.reset();
+    millimetresPerPixel_ = millimetresPerPixel;
+    viewport()->update();
+}
+
+std::optional<std::pair<double, double>> ImageViewer::scaleBar() const {
+    if (!millimetresPerPixel_ || imageItem_->pixmap().isNull() || zoom() <= 0)
+        return std::nullopt;
+    // The longest of 1-2-5 x 10^k millimetres that fits in about 150 screen pixels.
+    const double screenPixelsPerMm = zoom() / *millimetresPerPixel_;
+    const double target = 150 / screenPixelsPerMm;
+    double best = 0;
+    for (double decade = 1e-3; decade <= 1e4; decade *= 10) {
+        for (double step : {1.0, 2.0, 5.0}) {
+            if (step * decade <= target)
+                best = step * decade;
+        }
+    }
+    if (best <= 0)
+        return std::nullopt;
+    return std::make_pair(best, best * screenPixelsPerMm);
+}
+
+QString ImageViewer::scaleBarText() const {
+    const auto bar = scaleBar();
+    if (!bar)
+        return {};
+    return bar->first >= 1 ? tr("%1 mm").arg(bar->first) : tr("%1 µm").arg(bar->first * 1000);
+}
+
+double ImageViewer::fitScale() const {
+    const QRectF bounds = imageItem_->sceneBoundingRect();
+    if (bounds.isEmpty())
+        return 1;
+    const QRectF area = viewport()->rect();
+    return std::min(area.width() / bounds.width(), area.height() / bounds.height());
+}
+
+ViewState ImageViewer::viewState() const {
+    ViewState state;
+    state.rotation = rotation_;
+    const QRectF bounds = imageItem_->sceneBoundingRect();
+    if (bounds.isEmpty())
+        return state;
+    state.zoomOverFit = zoom() / fitScale();
+    const QPointF centre = mapToScene(viewport()->rect().center());
+    state.centre = {(centre.x() - bounds.left()) / bounds.width(),
+                    (centre.y() - bounds.top()) / bounds.height()};
+    return state;
+}
+
+void ImageViewer::setViewState(const ViewState& state) {
+    if (imageItem_->pixmap().isNull())
+        return;
+    if (state.rotation != rotation_) {
+        rotation_ = ((state.rotation % 360) + 360) % 360;
+        imageItem_->setRotation(rotation_);
+        scene()->setSceneRect(imageItem_->sceneBoundingRect());
+    }
+    fitMode_ = std::abs(state.zoomOverFit - 1) < 1e-6;
+    const double scaleTo = fitScale() * state.zoomOverFit;
+    resetTransform();
+    scale(scaleTo, scaleTo);
+    const QRectF bounds = imageItem_->sceneBoundingRect();
+    centerOn(bounds.left() + state.centre.x() * bounds.width(),
+             bounds.top() + state.centre.y() * bounds.height());
+    viewport()->update();
+    Q_EMIT viewChanged();
+}
+
+void ImageViewer::drawForeground(QPainter* painter, const QRectF& rect) {
+    QGraphicsView::drawForeground(painter, rect);
+    if (imageItem_->pixmap().isNull())
+        return;
+    painter->save();
+    painter->resetTransform();  // viewport coordinates from here
+    const QRect area = viewport()->rect();
+    QFont font = painter->font();
+    font.setPointSizeF(std::max(9.0, font.pointSizeF()));
+    painter->setFont(font);
+    const QFontMetrics metrics(font);
+    auto label = [&](const QString& text, QPoint at, Qt::Alignment align) {
+        QRect box = metrics.boundingRect(text).adjusted(-6, -3, 6, 3);
+        if (align & Qt::AlignRight)
+            box.moveRight(at.x());
+        else
+            box.moveLeft(at.x());
+        if (align & Qt::AlignBottom)
+            box.moveBottom(at.y());
+        else
+            box.moveTop(at.y());
+        painter->fillRect(box, QColor(0, 0, 0, 150));
+        painter->setPen(Qt::white);
+        painter->drawText(box, Qt::AlignCenter, text);
+    };
+    if (!banner_.isEmpty())
+        label(banner_, {area.left() + 8, area.top() + 8}, Qt::AlignLeft | Qt::AlignTop);
+    QString readout = zoomText();
+    if (brightness_ != 0 || contrast_ != 0)
+        readout += tr(" · brightness %1, contrast %2").arg(brightness_).arg(contrast_);
+    label(readout, {area.right() - 8, area.bottom() - 8}, Qt::AlignRight | Qt::AlignBottom);
+    if (const auto bar = scaleBar()) {
+        const int length = static_cast<int>(std::lround(bar->second));
+        const QPoint start(area.left() + 16, area.bottom() - 16);
+        painter->fillRect(QRect(start.x() - 6, start.y() - 26, length + 12, 34),
+                          QColor(0, 0, 0, 150));
+        painter->setPen(QPen(Qt::white, 3));
+        painter->drawLine(start, start + QPoint(length, 0));
+        painter->drawLine(start + QPoint(0, -5), start + QPoint(0, 5));
+        painter->drawLine(start + QPoint(length, -5), start + QPoint(length, 5));
+        painter->drawText(QRect(start.x(), start.y() - 24, length, 18), Qt::AlignCenter,
+                          scaleBarText());
+    }
+    painter->restore();
 }
 
 }  // namespace dermreader::ui

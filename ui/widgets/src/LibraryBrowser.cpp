@@ -75,6 +75,11 @@ LibraryBrowser::LibraryBrowser(ws::WorkstationSession& session, QWidget* parent)
     list_->setAlternatingRowColors(true);
     list_->header()->setSortIndicator(-1, Qt::AscendingOrder);  // library order until sorted
     list_->setSortingEnabled(true);
+    // File names keep their distinguishing ends ("…_0012.jpg"); headers stay readable.
+    list_->setTextElideMode(Qt::ElideMiddle);
+    list_->header()->setMinimumSectionSize(90);
+    list_->header()->resizeSection(LibraryModel::NameColumn, 240);
+    list_->header()->resizeSection(LibraryModel::DiagnosisColumn, 150);
     views_ = new QStackedWidget(this);
     views_->addWidget(grid_);
     views_->addWidget(list_);

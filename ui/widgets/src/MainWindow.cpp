@@ -17,7 +17,9 @@
 #include <QMessageBox>
 #include <QPainter>
 #include <QPdfWriter>
+#include <QPushButton>
 #include <QSettings>
+#include <QSignalBlocker>
 #include <QSlider>
 #include <QSplitter>
 #include <QStatusBar>
@@ -25,8 +27,11 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include "dermreader/engine/ImageLoader.h"
+#include "dermreader/records/ImageLibrary.h"
 #include "dermreader/ui/AdminWindow.h"
 #include "dermreader/ui/AnalysisPanel.h"
+#include "dermreader/ui/CompareWindow.h"
 #include "dermreader/ui/ErrorReporter.h"
 #include "dermreader/ui/ImageViewer.h"
 #include "dermreader/ui/LibraryBrowser.h"
@@ -107,12 +112,47 @@ MainWindow::MainWindow(ws::WorkstationSession& session, QWidget* parent)
     saliencyNote_->setObjectName(QStringLiteral("saliencyNote"));
     saliencyNote_->setWordWrap(true);
     saliencyNote_->hide();
+    // Display only: what the viewer shows, never what the model sees.
+    auto* display = new QWidget(centre);
+    auto* displayLayout = new QHBoxLayout(display);
+    displayLayout->setContentsMargins(0, 0, 0, 0);
+    brightness_ = new QSlider(Qt::Horizontal, display);
+    contrast_ = new QSlider(Qt::Horizontal, display);
+    for (QSlider* slider : {brightness_, contrast_}) {
+        slider->setRange(-100, 100);
+        slider->setMaximumWidth(140);
+    }
+    brightness_->setToolTip(tr("Brightness (display only): B brighter, Shift+B darker"));
+    contrast_->setToolTip(tr("Contrast (display only): C more, Shift+C less"));
+    auto* resetDisplay = new QPushButton(tr("Reset (0)"), display);
+    auto* compare = new QPushButton(tr("Compare with… (Ctrl+D)"), display);
+    displayLayout->addWidget(new QLabel(tr("Brightness"), display));
+    displayLayout->addWidget(brightness_);
+    displayLayout->addWidget(new QLabel(tr("Contrast"), display));
+    displayLayout->addWidget(contrast_);
+    displayLayout->addWidget(resetDisplay);
+    displayLayout->addStretch(1);
+    displayLayout->addWidget(compare);
+    centreLayout->addWidget(display);
     centreLayout->addWidget(viewer_, 1);
     centreLayout->addWidget(controls);
     centreLayout->addWidget(saliencyNote_);
+    auto applyDisplay = [this] {
+        viewer_->setDisplayAdjustment(brightness_->value(), contrast_->value());
+    };
+    connect(brightness_, &QSlider::valueChanged, this, applyDisplay);
+    connect(contrast_, &QSlider::valueChanged, this, applyDisplay);
+    connect(viewer_, &ImageViewer::displayAdjustmentChanged, this, [this](int b, int c) {
+        const QSignalBlocker blockBrightness(brightness_), blockContrast(contrast_);
+        brightness_->setValue(b);
+        contrast_->setValue(c);
+    });
+    connect(resetDisplay, &QPushButton::clicked, viewer_, &ImageViewer::resetDisplay);
+    connect(compare, &QPushButton::clicked, this, [this] { chooseComparison(); });
 
     panel_ = new AnalysisPanel(session.taxonomy(), this);
-    auto* splitter = new QSplitter(this);
+    splitter_ = new QSplitter(this);
+    auto* splitter = splitter_;
     splitter->addWidget(left);
     splitter->addWidget(centre);
     splitter->addWidget(panel_);
@@ -248,6 +288,16 @@ void MainWindow::buildActions() {
     add(view, tr("Actual size (1:1)"), Keys{QKeySequence(Qt::Key_1)},
         [this] { viewer_->actualSize(); });
     add(view, tr("Rotate"), Keys{QKeySequence(Qt::Key_R)}, [this] { viewer_->rotateClockwise(); });
+    add(view, tr("Brighter"), Keys{QKeySequence(Qt::Key_B)}, [this] { adjustDisplay(10, 0); });
+    add(view, tr("Darker"), Keys{QKeySequence(Qt::SHIFT | Qt::Key_B)},
+        [this] { adjustDisplay(-10, 0); });
+    add(view, tr("More contrast"), Keys{QKeySequence(Qt::Key_C)}, [this] { adjustDisplay(0, 10); });
+    add(view, tr("Less contrast"), Keys{QKeySequence(Qt::SHIFT | Qt::Key_C)},
+        [this] { adjustDisplay(0, -10); });
+    add(view, tr("Reset brightness and contrast"), Keys{QKeySequence(Qt::Key_0)},
+        [this] { viewer_->resetDisplay(); });
+    add(view, tr("Compare with another image…"), Keys{QKeySequence(tr("Ctrl+D"))},
+        [this] { chooseComparison(); });
     add(view, tr("Search"), Keys{QKeySequence::Find}, [this] { browser_->focusSearch(); });
     add(view, tr("Grid or list"), Keys{QKeySequence(tr("Ctrl+L"))},
         [this] { browser_->setListMode(!browser_->listMode()); });
@@ -306,6 +356,10 @@ void MainWindow::showInitially() {
         showMaximized();
     else
         show();
+    // Panels in proportion to the screen: on full HD the library shows four thumbnail
+    // columns and the taxonomy panel its whole class names.
+    const int width = std::max(this->width(), 1200);
+    splitter_->setSizes({width * 27 / 100, width * 45 / 100, width * 28 / 100});
 }
 
 ModelCardDialog* MainWindow::showModelCard() {
@@ -565,6 +619,8 @@ void MainWindow::onImageReady(quint64 request, const ws::ImageResult& result) {
     shownImage_ = result.image;
     currentHash_ = result.hash;
     viewer_->setImage(result.image);
+    viewer_->setBanner(ws::patientBanner(result.info.tags));
+    viewer_->setPixelSpacing(ws::millimetresPerPixel(result.info.tags));
     // The file says (DICOM) or the library knows (a labelled dataset, set by hand).
     eng::ImageModality known = result.info.modality;
     const records::LibraryImage* record = browser_->currentRecord();
@@ -644,6 +700,75 @@ void MainWindow::onImageFailed(quint64 request, const QString& path, const QStri
     panel_->showUnavailable(tr("This file cannot be analysed."));
     statusBar()->showMessage(error);
     Q_EMIT errorShown(path);
+}
+
+void MainWindow::adjustDisplay(int brightnessStep, int contrastStep) {
+    viewer_->setDisplayAdjustment(viewer_->brightness() + brightnessStep,
+                                  viewer_->contrast() + contrastStep);
+}
+
+void MainWindow::chooseComparison() {
+    if (currentPath_.isEmpty())
+        return;
+    // Other images of this patient or lesion first; any file otherwise.
+    std::vector<records::LibraryImage> related;
+    if (const records::LibraryImage* record = browser_->currentRecord();
+        record && browser_->hasLibrary())
+        session_.perform(tr("Compare"), [&] {
+            related = records::ImageLibrary(session_.database()).related(*record);
+        });
+    QString other;
+    if (!related.empty()) {
+        QStringList items;
+        for (const auto& image : related) {
+            items << QStringLiteral("%1 — %2 %3")
+                         .arg(QString::fromStdString(image.path.filename().string()),
+                              ws::formatDicomDate(QString::fromStdString(image.studyDate)),
+                              QString::fromStdString(eng::toString(image.modality)));
+        }
+        items << tr("Another file…");
+        bool ok = false;
+        const QString chosen = QInputDialog::getItem(this, tr("Compare with"),
+                                                     tr("Other images of this patient or lesion:"),
+                                                     items, 0, false, &ok);
+        if (!ok)
+            return;
+        const int index = static_cast<int>(items.indexOf(chosen));
+        if (index >= 0 && index < static_cast<int>(related.size()))
+            other = QString::fromStdString(related[static_cast<std::size_t>(index)].path.string());
+    }
+    if (other.isEmpty())
+        other = QFileDialog::getOpenFileName(this, tr("Compare with"),
+                                             QFileInfo(currentPath_).absolutePath());
+    if (!other.isEmpty())
+        openComparison(other);
+}
+
+CompareWindow* MainWindow::openComparison(const QString& otherPath) {
+    if (shownImage_.isNull())
+        return nullptr;
+    eng::LoadedImage other;
+    try {
+        other = eng::loadImage(otherPath.toStdString());
+    } catch (const std::exception& e) {
+        session_.reportError(tr("Compare"), QString::fromUtf8(e.what()));
+        return nullptr;
+    }
+    auto* window = new CompareWindow;
+    window->setAttribute(Qt::WA_DeleteOnClose);
+    window->setLeft(shownImage_, QFileInfo(currentPath_).fileName(), ws::patientBanner(shownTags_));
+    window->left()->setPixelSpacing(ws::millimetresPerPixel(shownTags_));
+    window->setRight(ws::toQImage(other.image), QFileInfo(otherPath).fileName(),
+                     ws::patientBanner(other.info.tags));
+    window->right()->setPixelSpacing(ws::millimetresPerPixel(other.info.tags));
+    // Images of a patient: gone when the workstation locks for a blinded reading or quits.
+    connect(&session_, &ws::WorkstationSession::lockChanged, window, [window](bool locked) {
+        if (locked)
+            window->close();
+    });
+    connect(&session_, &ws::WorkstationSession::shuttingDown, window, &QWidget::close);
+    window->show();
+    return window;
 }
 
 void MainWindow::updateLegend() {

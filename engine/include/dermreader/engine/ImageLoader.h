@@ -34,7 +34,8 @@ struct ImageHeader {
     std::map<std::string, std::string> tags;          // DICOM attributes, as in ImageInfo
 };
 // Format, size and (DICOM) attributes without decoding the pixels; nullopt if the file is
-// not a supported image. A DICOM file that cannot be parsed throws ImageError.
+// not a supported image. A file loadImage would refuse before decoding (a DICOM that cannot be
+// parsed, a corrupt header, truncated JPEG/PNG data) throws ImageError naming the problem.
 std::optional<ImageHeader> peekImageHeader(const std::filesystem::path& path);
 
 // True for the file extensions the loader reads (.jpg, .png, .dcm, ...; any case).

@@ -83,6 +83,9 @@ class ImageLibrary {
 
     std::vector<LibraryImage> query(const LibraryFilter& filter) const;
     std::optional<LibraryImage> find(const std::filesystem::path& path) const;
+    // Other images of the same patient (DICOM Patient ID) or lesion (dataset lesion group),
+    // oldest study first: what a side-by-side comparison offers.
+    std::vector<LibraryImage> related(const LibraryImage& image) const;
     std::vector<std::string> collections() const;
     std::int64_t size() const;
 

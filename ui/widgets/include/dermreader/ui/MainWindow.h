@@ -17,6 +17,7 @@ class QCheckBox;
 class QComboBox;
 class QLabel;
 class QSlider;
+class QSplitter;
 class QTableWidget;
 
 namespace dermreader {
@@ -29,6 +30,7 @@ struct WorkstationSettings;
 namespace ui {
 
 class AnalysisPanel;
+class CompareWindow;
 class ErrorReporter;
 class LockScreen;
 class ModelCardDialog;
@@ -61,6 +63,8 @@ class MainWindow : public QMainWindow {
     void setOverlayEnabled(bool on);
     // 0: gradient, 1: Grad-CAM.
     void setSaliencyMethod(int index);
+    // The shown image beside `otherPath` with linked zoom and pan (View > Compare with…).
+    CompareWindow* openComparison(const QString& otherPath);
     void setOverlayOpacity(int percent);
     ErrorReporter* errorReporter() const { return errors_; }
     LockScreen* lockScreen() const { return lockScreen_; }
@@ -122,6 +126,8 @@ class MainWindow : public QMainWindow {
     void onImageFailed(quint64 request, const QString& path, const QString& error);
     void requestOverlayIfNeeded();
     void updateLegend();
+    void adjustDisplay(int brightnessStep, int contrastStep);
+    void chooseComparison();
     // Asks for a name and password (or the first coordinator account); nothing when cancelled
     // or without a database.
     std::optional<records::User> logIn(const QString& title);
@@ -144,6 +150,9 @@ class MainWindow : public QMainWindow {
     QLabel* timingLabel_;
     QLabel* modalityBadge_;
     QLabel* legendBar_;
+    QSplitter* splitter_;
+    QSlider* brightness_;
+    QSlider* contrast_;
     QLabel* saliencyNote_;
     QTableWidget* details_;
     QString currentPath_;
