@@ -6,6 +6,7 @@ cd "$(dirname "$0")/.."
 out="${1:-screenshots}"; shift || true
 folder="${1:-resources/samples}"; shift || true
 mkdir -p "$out"
-XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s "-screen 0 1920x1080x24" \
+# A fresh configuration: the window opens as on a first run (maximised), whatever was saved.
+XDG_CONFIG_HOME="$(mktemp -d)" XDG_RUNTIME_DIR="${XDG_RUNTIME_DIR:-$(mktemp -d)}" xvfb-run -a -s "-screen 0 1920x1080x24" \
   build/app/dermreader/dermreader "$folder" --screenshots "$out" "$@"
 ls -1 "$out"

@@ -12,6 +12,7 @@
 #include <QTableWidget>
 #include <QTemporaryDir>
 
+#include "Screenshots.h"
 #include "TestModels.h"
 #include "TestSession.h"
 #include "dermreader/engine/ImageLoader.h"
@@ -130,6 +131,7 @@ class TestAdminPanel : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(!finished.isEmpty() || stopped.size() > 1, 300000);
         QVERIFY2(!finished.isEmpty(), qPrintable(admin.statusLabel()->text()));
         QVERIFY(!admin.lossChart()->series().isEmpty());
+        testdata::saveScreenshot(&admin, "admin-training-run.png");
 
         // The finished run's model is in the registry (after the embedded default model, which
         // the first opening registered); activating it switches the workstation.
@@ -230,7 +232,7 @@ class TestAdminPanel : public QObject {
             admin.show();
             QVERIFY(QTest::qWaitForWindowExposed(&admin));
             QDir().mkpath(screenshots);
-            admin.grab().save(screenshots + "/admin-training.png");
+            admin.grab().save(screenshots + "/admin-training-empty.png");
             admin.findChild<QTabWidget*>("adminTabs")->setCurrentIndex(2);
             admin.show();
             QVERIFY(QTest::qWaitForWindowExposed(&admin));

@@ -653,6 +653,7 @@ class TestReaderStudyUi : public QObject {
         form.setSpec(spec);
         QCOMPARE(form.collectionEntries(), QStringList{"labels — 4 malignant, 4 benign eligible"});
         QVERIFY(!form.submit());
+        testdata::saveScreenshot(&form, "new-study-refused.png");
         QVERIFY2(form.error().contains("not enough"), qPrintable(form.error()));
         QCOMPARE(form.spec().name, std::string("safeguarded"));  // still as typed
         spec.malignantCases = 4;

@@ -451,7 +451,8 @@ class TestWorkstation : public QObject {
         const QString p = window_->analysisPanel()->malignantText().section(' ', 0, 0);
         for (const QString& expected :
              {QString("lesion.dcm"), QString("Test, Patient"), QString("gui test model"),
-              QString("medical device"), p, QString("Saliency overlay"), QString("review")}) {
+              QString("medical device"), p, QString("Saliency overlay"), QString("review"),
+              QString("assessment")}) {
             QVERIFY2(words.contains(expected), qPrintable(expected + " not in: " + words));
         }
         QVERIFY(!words.contains("Test^Patient"));

@@ -76,10 +76,10 @@ QString caseReportHtml(const CaseReport& r, const taxonomy::Taxonomy& taxonomy) 
     }
     // The image without and with the overlay, side by side.
     html += "<table width='100%'><tr>";
-    html += QStringLiteral("<td width='50%'><img src='report:image' width='300'><br>%1</td>")
+    html += QStringLiteral("<td width='50%'><img src='report:image' width='330'><br>%1</td>")
                 .arg(tr("Image"));
     if (!r.withOverlay.isNull()) {
-        html += QStringLiteral("<td width='50%'><img src='report:overlay' width='300'><br>%1</td>")
+        html += QStringLiteral("<td width='50%'><img src='report:overlay' width='330'><br>%1</td>")
                     .arg(tr("Saliency overlay (%1)").arg(r.overlayMethod.toHtmlEscaped()));
     }
     html += "</tr></table>";
@@ -109,6 +109,18 @@ QString caseReportHtml(const CaseReport& r, const taxonomy::Taxonomy& taxonomy) 
     if (!r.modelValidation.isEmpty())
         html += row(tr("Validation"), r.modelValidation);
     html += "</table>";
+    // The clinician's part, to fill in by hand: the model's number is not the decision.
+    html += QStringLiteral("<h3>%1</h3>").arg(tr("Clinician's assessment"));
+    html +=
+        QStringLiteral("<p>☐ %1 &nbsp;&nbsp; ☐ %2 &nbsp;&nbsp; ☐ %3 &nbsp;&nbsp; ☐ %4</p>")
+            .arg(tr("Biopsy / excision"), tr("Short-term follow-up"), tr("Reassure"), tr("Refer"));
+    for (const QString& label : {tr("Clinical findings"), tr("Notes")}) {
+        html += QStringLiteral("<p>%1:</p><p style='color:#999'>%2</p><p style='color:#999'>%2</p>")
+                    .arg(label, QString(80, QChar('_')));
+    }
+    html +=
+        QStringLiteral("<p>%1 %2 &nbsp;&nbsp;&nbsp; %3 %4</p>")
+            .arg(tr("Clinician:"), QString(40, QChar('_')), tr("Date:"), QString(20, QChar('_')));
     html += QStringLiteral("<p style='color:#a00'><b>%1</b></p>")
                 .arg(tr("Decision support for research use. Not a medical device; not a "
                         "diagnosis."));

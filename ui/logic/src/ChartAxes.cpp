@@ -8,8 +8,15 @@ namespace dermreader::workstation {
 AxisRange fitAxis(double lo, double hi, const AxisSpec& spec) {
     const double minimumSpan = spec.minimumSpan > 0 ? spec.minimumSpan : 1;
     if (!std::isfinite(lo) || !std::isfinite(hi) || lo > hi) {
+        // No data: the whole bounded range (an AUC's 0-1), or a unit window from the floor.
         lo = std::isfinite(spec.lowest) ? spec.lowest : 0;
-        hi = lo;
+        hi = std::isfinite(spec.highest) ? spec.highest : lo + std::max(1.0, minimumSpan);
+        AxisRange range;
+        range.min = lo;
+        range.max = hi;
+        range.ticks = spec.integers ? std::clamp(static_cast<int>(hi - lo) + 1, 2, 6) : 5;
+        range.decimals = spec.integers ? 0 : 1;
+        return range;
     }
     const double margin = (hi - lo) * 0.05;
     lo -= margin;

@@ -3,6 +3,7 @@
 #include <QHeaderView>
 #include <QLabel>
 #include <QPainter>
+#include <QScrollArea>
 #include <QStyledItemDelegate>
 #include <QTreeView>
 #include <QVBoxLayout>
@@ -103,14 +104,27 @@ AnalysisPanel::AnalysisPanel(const taxonomy::Taxonomy& taxonomy, QWidget* parent
     tree_->setUniformRowHeights(true);
     auto* disclaimer = new QLabel(tr("Decision support for research use; not a diagnosis."), this);
     disclaimer->setStyleSheet(QStringLiteral("color: gray; font-size: small"));
-    layout->addWidget(heading);
-    layout->addWidget(malignant_);
-    layout->addWidget(verdict_);
-    layout->addWidget(bar_);
-    layout->addWidget(source_);
-    layout->addWidget(binary_);
-    layout->addWidget(new QLabel(tr("Most probable classes"), this));
-    layout->addWidget(top_);
+    // The figures scroll when the screen is short, rather than being squeezed over each other
+    // (wrapped labels in a splitter do not get their height-for-width).
+    auto* summary = new QWidget(this);
+    auto* summaryLayout = new QVBoxLayout(summary);
+    summaryLayout->setContentsMargins(0, 0, 0, 0);
+    summaryLayout->addWidget(heading);
+    summaryLayout->addWidget(malignant_);
+    summaryLayout->addWidget(verdict_);
+    summaryLayout->addWidget(bar_);
+    summaryLayout->addWidget(source_);
+    summaryLayout->addWidget(binary_);
+    summaryLayout->addWidget(new QLabel(tr("Most probable classes"), summary));
+    summaryLayout->addWidget(top_);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(summary);
+    scroll->setWidgetResizable(true);
+    scroll->setFrameShape(QFrame::NoFrame);
+    scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
+    scroll->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    tree_->setMinimumHeight(160);
+    layout->addWidget(scroll);
     layout->addWidget(new QLabel(tr("Taxonomy"), this));
     layout->addWidget(tree_, 1);
     layout->addWidget(disclaimer);

@@ -64,10 +64,16 @@ ReadingWindow::ReadingWindow(workstation::WorkstationSession& host,
     confidence_->setRange(0, 100);
     confidence_->setValue(50);
     confidenceValue_ = new QLabel(tr("not set"), confidenceRow_);
-    // Until the reader sets it, the slider shows no handle: a value of 50 is not an answer.
+    // Until the reader sets it, the slider shows neither handle nor fill: a value of 50 is not
+    // an answer.
     confidence_->setStyleSheet(QStringLiteral(
+        "QSlider::groove:horizontal { height: 6px; background: #ddd; border-radius: 3px; }"
+        "QSlider::sub-page:horizontal { background: #3d7ab8; border-radius: 3px; }"
+        "QSlider::handle:horizontal { background: #3d7ab8; width: 16px; margin: -6px 0; "
+        "border-radius: 8px; }"
+        "QSlider[unset=\"true\"]::sub-page:horizontal { background: #ddd; }"
         "QSlider[unset=\"true\"]::handle:horizontal { background: transparent; border: 1px "
-        "dashed #999; width: 14px; margin: -6px 0; }"));
+        "dashed #999; }"));
     confidenceLayout->addWidget(new QLabel(tr("Confidence that it is malignant:"), confidenceRow_));
     confidenceLayout->addWidget(new QLabel(tr("benign"), confidenceRow_));
     confidenceLayout->addWidget(confidence_, 1);

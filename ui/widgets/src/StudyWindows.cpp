@@ -93,6 +93,8 @@ StudyCoordinatorWindow::StudyCoordinatorWindow(ws::WorkstationSession& session,
     progress_ = new QTableWidget(0, 3, this);
     progress_->setHorizontalHeaderLabels({tr("Reader"), tr("Experience (years)"), tr("Progress")});
     progress_->horizontalHeader()->setStretchLastSection(true);
+    progress_->horizontalHeader()->setSectionResizeMode(0, QHeaderView::ResizeToContents);
+    progress_->horizontalHeader()->setSectionResizeMode(1, QHeaderView::ResizeToContents);
     progress_->setEditTriggers(QAbstractItemView::NoEditTriggers);
     message_ = new QLabel(this);
     message_->setWordWrap(true);
@@ -199,6 +201,12 @@ void StudyCoordinatorWindow::refresh() {
     refreshProgress();
 }
 
+void StudyCoordinatorWindow::showWarning(const QString& text) {
+    message_->setStyleSheet(text.isEmpty() ? QString()
+                                           : QStringLiteral("color:#8a4b00; font-weight:bold"));
+    message_->setText(text);
+}
+
 QString StudyCoordinatorWindow::messageText() const {
     return message_->text();
 }
@@ -239,7 +247,7 @@ std::int64_t StudyCoordinatorWindow::createStudy(const rec::StudySpec& spec,
     const std::int64_t study = rec::ReaderStudies(database(), session_.taxonomy())
                                    .create(coordinator_, spec, candidatesIn(collection));
     refresh();
-    message_->setText(trainingOverlapWarning(study));
+    showWarning(trainingOverlapWarning(study));
     return study;
 }
 
@@ -331,7 +339,7 @@ ws::Job* StudyCoordinatorWindow::scoreCases(std::int64_t study) {
         scoring_ = nullptr;
         refresh();
         if (scoringSucceeded_)
-            message_->setText(trainingOverlapWarning(study));
+            showWarning(trainingOverlapWarning(study));
         Q_EMIT scoringFinished(study, scoringSucceeded_);
     });
     return job;
@@ -450,6 +458,7 @@ void StudyCoordinatorWindow::newAccountDialog() {
         [this](const AccountRequest& r) {
             try {
                 createAccount(r.name, r.role, r.experienceYears, r.password);
+                showWarning(QString());
                 message_->setText(tr("Account '%1' created.").arg(r.name));
                 return QString();
             } catch (const std::exception& e) {
@@ -521,6 +530,7 @@ void StudyCoordinatorWindow::assignDialog() {
         }
     }
     if (readers.empty()) {
+        showWarning(QString());
         message_->setText(tr("Create reader accounts first (New account…)."));
         return;
     }

@@ -88,6 +88,7 @@ class StudyCoordinatorWindow : public QWidget {
     std::vector<records::StudyCandidate> candidatesIn(const QString& collection);
     // "" unless the loaded model may have been trained on the study's cases.
     QString trainingOverlapWarning(std::int64_t study);
+    void showWarning(const QString& text);
     void newStudyDialog();
     void newAccountDialog();
     void assignDialog();
