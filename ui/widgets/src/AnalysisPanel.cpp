@@ -123,6 +123,7 @@ AnalysisPanel::AnalysisPanel(const taxonomy::Taxonomy& taxonomy, QWidget* parent
     scroll->setFrameShape(QFrame::NoFrame);
     scroll->setHorizontalScrollBarPolicy(Qt::ScrollBarAlwaysOff);
     scroll->setSizeAdjustPolicy(QAbstractScrollArea::AdjustToContents);
+    summaryArea_ = scroll;
     tree_->setMinimumHeight(160);
     layout->addWidget(scroll);
     layout->addWidget(new QLabel(tr("Taxonomy"), this));
@@ -165,18 +166,36 @@ void AnalysisPanel::showPrediction(const engine::Prediction& p, const QString& m
     const auto path = model_->mostProbablePath();
     if (!path.isEmpty())
         tree_->setCurrentIndex(path.back());
+    fitSummary();
+}
+
+void AnalysisPanel::fitSummary() {
+    // The figures come first, at their wrapped height; the tree takes what is left. Only
+    // beyond half the panel do the figures scroll.
+    QWidget* content = summaryArea_->widget();
+    const int width = summaryArea_->viewport()->width();
+    const int wanted = content->hasHeightForWidth() ? content->heightForWidth(width)
+                                                    : content->sizeHint().height();
+    summaryArea_->setMinimumHeight(std::min(wanted + 2, std::max(120, height() / 2)));
+}
+
+void AnalysisPanel::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    fitSummary();
 }
 
 void AnalysisPanel::showPending() {
     clearResult();
     malignant_->setText(QStringLiteral("…"));
     verdict_->setText(tr("Analysing"));
+    fitSummary();
 }
 
 void AnalysisPanel::showUnavailable(const QString& reason) {
     clearResult();
     malignant_->setText(QStringLiteral("–"));
     verdict_->setText(reason);
+    fitSummary();
 }
 
 void AnalysisPanel::clearResult() {

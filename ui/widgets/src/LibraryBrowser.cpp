@@ -62,7 +62,7 @@ LibraryBrowser::LibraryBrowser(ws::WorkstationSession& session, QWidget* parent)
     grid_->setModel(proxy_);
     grid_->setViewMode(QListView::IconMode);
     grid_->setIconSize(QSize(LibraryModel::kThumbnailSize, LibraryModel::kThumbnailSize));
-    grid_->setGridSize(QSize(LibraryModel::kThumbnailSize + 24, LibraryModel::kThumbnailSize + 28));
+    grid_->setGridSize(QSize(LibraryModel::kThumbnailSize + 16, LibraryModel::kThumbnailSize + 28));
     grid_->setResizeMode(QListView::Adjust);
     grid_->setUniformItemSizes(true);
     grid_->setMovement(QListView::Static);

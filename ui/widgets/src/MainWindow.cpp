@@ -18,6 +18,7 @@
 #include <QPainter>
 #include <QPdfWriter>
 #include <QPushButton>
+#include <QScreen>
 #include <QSettings>
 #include <QSignalBlocker>
 #include <QSlider>
@@ -352,14 +353,18 @@ QDialog* MainWindow::showShortcuts() {
 void MainWindow::showInitially() {
     // Maximised on first run; afterwards where the user left it.
     const QByteArray geometry = QSettings().value("window/geometry").toByteArray();
-    if (geometry.isEmpty() || !restoreGeometry(geometry))
+    if (geometry.isEmpty() || !restoreGeometry(geometry)) {
+        // Maximising is the window manager's job; without one (Xvfb, kiosks) fill the screen.
+        if (QScreen* screen = this->screen())
+            setGeometry(screen->availableGeometry());
         showMaximized();
-    else
+    } else {
         show();
+    }
     // Panels in proportion to the screen: on full HD the library shows four thumbnail
     // columns and the taxonomy panel its whole class names.
     const int width = std::max(this->width(), 1200);
-    splitter_->setSizes({width * 27 / 100, width * 45 / 100, width * 28 / 100});
+    splitter_->setSizes({width * 29 / 100, width * 43 / 100, width * 28 / 100});
 }
 
 ModelCardDialog* MainWindow::showModelCard() {

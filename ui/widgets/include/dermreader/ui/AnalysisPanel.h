@@ -9,6 +9,7 @@
 #include "dermreader/workstation/Settings.h"
 
 class QLabel;
+class QScrollArea;
 class QTreeView;
 
 namespace dermreader::ui {
@@ -56,8 +57,12 @@ class AnalysisPanel : public QWidget {
     TaxonomyTreeModel* treeModel() const { return model_; }
     QTreeView* treeView() const { return tree_; }
 
+  protected:
+    void resizeEvent(QResizeEvent* event) override;
+
   private:
     void clearResult();
+    void fitSummary();
 
     const taxonomy::Taxonomy& taxonomy_;
     QLabel* malignant_;
@@ -67,6 +72,7 @@ class AnalysisPanel : public QWidget {
     QLabel* top_;
     QLabel* source_;
     QTreeView* tree_;
+    QScrollArea* summaryArea_;
     TaxonomyTreeModel* model_;
     workstation::RiskThresholds thresholds_;
 };
