@@ -74,6 +74,12 @@ eng::LoadedImage load(const std::string& path) {
 #endif
 }
 
+// One output line. A file name that is not valid UTF-8 is printed with U+FFFD in place of the
+// bad bytes: JSON cannot hold it, and throwing here would abort the whole run (issue 14.3).
+std::string jsonLine(const json& line) {
+    return line.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
 json predictionJson(const std::string& image, const eng::Prediction& p,
                     const tax::Taxonomy& taxonomy) {
     auto optional = [](const std::optional<double>& v) { return v ? json(*v) : json(nullptr); };
@@ -135,9 +141,9 @@ void addPredict(CLI::App& app, int& exitCode) {
                     line["saliency"] = out.string();
 #endif
                 }
-                std::cout << line.dump() << std::endl;
+                std::cout << jsonLine(line) << std::endl;
             } catch (const std::exception& e) {
-                std::cout << json{{"image", path}, {"error", e.what()}}.dump() << std::endl;
+                std::cout << jsonLine(json{{"image", path}, {"error", e.what()}}) << std::endl;
                 exitCode = 2;
             }
             progress.advance();
@@ -159,11 +165,11 @@ void addEmbed(CLI::App& app, int& exitCode) {
         ProgressBar progress("embed", static_cast<long>(o->images.size()));
         for (const auto& path : o->images) {
             try {
-                std::cout << json{{"image", path}, {"embedding", predictor.embed(load(path).image)}}
-                                 .dump()
+                std::cout << jsonLine(json{{"image", path},
+                                           {"embedding", predictor.embed(load(path).image)}})
                           << std::endl;
             } catch (const std::exception& e) {
-                std::cout << json{{"image", path}, {"error", e.what()}}.dump() << std::endl;
+                std::cout << jsonLine(json{{"image", path}, {"error", e.what()}}) << std::endl;
                 exitCode = 2;
             }
             progress.advance();
@@ -376,7 +382,7 @@ void addBench(CLI::App& app) {
             fs::remove_all(temporary);
 
         if (o->json) {
-            std::cout << result.dump() << "\n";
+            std::cout << jsonLine(result) << "\n";
             return;
         }
         std::cout << "device:              " << result["device"].get<std::string>() << "\n";
@@ -420,9 +426,8 @@ void addResources(CLI::App& app) {
     cmd->callback([] {
         const auto dir = eng::resourceDirectory();
         const auto model = eng::defaultModelBundle();
-        std::cout << json{{"resources", dir ? dir->string() : ""},
-                          {"default_model", model ? model->string() : ""}}
-                         .dump()
+        std::cout << jsonLine(json{{"resources", dir ? dir->string() : ""},
+                                   {"default_model", model ? model->string() : ""}})
                   << "\n";
     });
 }

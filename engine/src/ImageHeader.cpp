@@ -112,6 +112,9 @@ std::optional<Size> tiffSize(const Bytes& b) {
 }  // namespace
 
 Bytes readFileBytes(const std::filesystem::path& path) {
+    std::error_code error;
+    if (!std::filesystem::is_regular_file(path, error))
+        return {};  // a FIFO would block the read for ever; callers report "not an image"
     std::ifstream in(path, std::ios::binary);
     Bytes bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
     return bytes;

@@ -13,7 +13,9 @@
 namespace dermreader::engine {
 
 MappedFile MappedFile::open(const std::filesystem::path& path) {
-    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // O_NONBLOCK: opening a FIFO (or a device) must not wait for a writer; the type check
+    // below refuses it. It changes nothing for a regular file's mapping.
+    const int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         throw MappedFileError(std::string("cannot open: ") + std::strerror(errno));
     struct stat st {};

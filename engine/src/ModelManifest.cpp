@@ -72,6 +72,21 @@ std::array<float, 3> triple(ManifestReader& reader, const json& input, const cha
     return fallback;
 }
 
+// A member of a nested object, type-checked with its full name in the message ("input.size
+// has the wrong type"), instead of the JSON library's anonymous type_error.
+template <typename T>
+T member(ManifestReader& reader, const json& object, const char* key, const std::string& name,
+         T fallback) {
+    if (!object.is_object() || !object.contains(key))
+        return fallback;
+    try {
+        return object.at(key).get<T>();
+    } catch (const json::exception&) {
+        reader.problem("'" + name + "' has the wrong type");
+        return fallback;
+    }
+}
+
 }  // namespace
 
 std::vector<taxonomy::NodeIndex> ModelManifest::classNodes(
@@ -112,22 +127,9 @@ std::string utcTimestamp() {
     return text;
 }
 
-ModelManifest readManifest(const fs::path& bundle) {
-    const fs::path file = fs::is_directory(bundle) ? bundle / "manifest.json" : bundle;
-    const fs::path dir = fs::is_directory(bundle) ? bundle : bundle.parent_path();
-    if (!fs::exists(bundle))
-        throw ModelError("model bundle '" + bundle.string() + "' does not exist");
-    std::ifstream in(file, std::ios::binary);
-    if (!in)
-        throw ModelError("model bundle '" + dir.string() + "' has no readable manifest.json");
-    std::ostringstream text;
-    text << in.rdbuf();
-    json doc;
-    try {
-        doc = json::parse(text.str());
-    } catch (const json::exception& e) {
-        throw ModelError("model manifest '" + file.string() + "' is not valid JSON: " + e.what());
-    }
+namespace {
+
+ModelManifest parseManifest(const fs::path& file, const fs::path& dir, const json& doc) {
     if (!doc.is_object() || doc.value("format", "") != "dermreader-model") {
         throw ModelError("'" + file.string() + "' is not a dermreader model manifest");
     }
@@ -152,19 +154,30 @@ ModelManifest readManifest(const fs::path& bundle) {
         m.weightsFile.find("..") != std::string::npos) {
         reader.problem("'weights' must be a file name inside the bundle");
     }
-    const json input = doc.value("input", json::object());
-    m.inputSize = input.value("size", 299);
+    const json input = doc.contains("input") ? doc.at("input") : json::object();
+    if (!input.is_object())
+        reader.problem("'input' must be an object");
+    m.inputSize = member<int>(reader, input, "size", "input.size", 299);
     if (m.inputSize < 75 || m.inputSize > 1024)
         reader.problem("input.size must be between 75 and 1024");
-    m.mean = triple(reader, input, "mean", m.mean);
-    m.std = triple(reader, input, "std", m.std);
-    for (float s : m.std) {
-        if (!(s > 0.0f))
-            reader.problem("input.std must be positive");
+    if (input.is_object()) {
+        m.mean = triple(reader, input, "mean", m.mean);
+        m.std = triple(reader, input, "std", m.std);
     }
-    const json taxonomy = doc.value("taxonomy", json::object());
-    m.taxonomyVersion = taxonomy.value("version", "");
-    m.taxonomyDigest = taxonomy.value("digest", "");
+    // Pixels are scaled to [0, 1] before (x - mean) / std: a std far outside what any
+    // normalisation uses (1e-45 makes every input infinite, 1e300 makes every image the same)
+    // is refused rather than turned into nonsense probabilities.
+    for (float s : m.std) {
+        if (!(s >= 1e-3f && s <= 1e3f))
+            reader.problem("input.std must be between 0.001 and 1000");
+    }
+    for (float mu : m.mean) {
+        if (!(mu >= -10.0f && mu <= 10.0f))
+            reader.problem("input.mean must be between -10 and 10");
+    }
+    const json taxonomy = doc.contains("taxonomy") ? doc.at("taxonomy") : json::object();
+    m.taxonomyVersion = member<std::string>(reader, taxonomy, "version", "taxonomy.version", "");
+    m.taxonomyDigest = member<std::string>(reader, taxonomy, "digest", "taxonomy.digest", "");
     if (m.taxonomyDigest.empty())
         reader.problem("taxonomy.digest is missing");
 
@@ -178,8 +191,8 @@ ModelManifest readManifest(const fs::path& bundle) {
             mc.node = c.get<std::string>();
         } else if (c.is_object() && c.contains("node") && c["node"].is_string()) {
             mc.node = c["node"].get<std::string>();
-            mc.residual = c.value("residual", false);
-            mc.images = c.value("images", std::int64_t{0});
+            mc.residual = member<bool>(reader, c, "residual", "classes[].residual", false);
+            mc.images = member<std::int64_t>(reader, c, "images", "classes[].images", 0);
         } else {
             reader.problem("every class needs a taxonomy 'node' id");
             continue;
@@ -202,6 +215,34 @@ ModelManifest readManifest(const fs::path& bundle) {
     m.metricsJson = doc.value("metrics", json::object()).dump();
     reader.throwIfAny();
     return m;
+}
+
+}  // namespace
+
+ModelManifest readManifest(const fs::path& bundle) {
+    const fs::path file = fs::is_directory(bundle) ? bundle / "manifest.json" : bundle;
+    const fs::path dir = fs::is_directory(bundle) ? bundle : bundle.parent_path();
+    if (!fs::exists(bundle))
+        throw ModelError("model bundle '" + bundle.string() + "' does not exist");
+    if (fs::exists(file) && !fs::is_regular_file(file))  // a FIFO would block the read
+        throw ModelError("model bundle '" + dir.string() + "': '" + file.filename().string() +
+                         "' is not a regular file");
+    std::ifstream in(file, std::ios::binary);
+    if (!in)
+        throw ModelError("model bundle '" + dir.string() + "' has no readable manifest.json");
+    std::ostringstream text;
+    text << in.rdbuf();
+    json doc;
+    try {
+        doc = json::parse(text.str());
+    } catch (const json::exception& e) {
+        throw ModelError("model manifest '" + file.string() + "' is not valid JSON: " + e.what());
+    }
+    try {
+        return parseManifest(file, dir, doc);
+    } catch (const json::exception& e) {  // a type the checks above did not foresee
+        throw ModelError("model manifest '" + file.string() + "' is invalid: " + e.what());
+    }
 }
 
 void writeManifest(const ModelManifest& m, const fs::path& dir) {
@@ -236,7 +277,8 @@ void writeManifest(const ModelManifest& m, const fs::path& dir) {
     }
     fs::create_directories(dir);
     try {
-        writeFileAtomically(dir / "manifest.json", doc.dump(1) + "\n");
+        writeFileAtomically(dir / "manifest.json",
+                            doc.dump(1, ' ', false, json::error_handler_t::replace) + "\n");
     } catch (const std::runtime_error& e) {
         throw ModelError(e.what());
     }
@@ -252,6 +294,8 @@ void writeTrainingImageIds(const std::filesystem::path& bundleDir,
 }
 
 std::optional<std::set<std::string>> readTrainingImageIds(const std::filesystem::path& bundleDir) {
+    if (!fs::is_regular_file(bundleDir / kTrainingImagesFile))
+        return std::nullopt;
     std::ifstream in(bundleDir / kTrainingImagesFile);
     if (!in)
         return std::nullopt;

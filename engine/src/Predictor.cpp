@@ -62,6 +62,21 @@ torch::Tensor smoothAtNetworkResolution(const torch::Tensor& map, double sigma) 
     return F::conv2d(out, kernel.view({1, 1, -1, 1}));
 }
 
+// NaN or infinite weights give NaN probabilities that would be shown as a result; refuse them.
+void requireFiniteWeights(torch::nn::Module& model, const std::filesystem::path& file) {
+    torch::NoGradGuard noGrad;
+    for (const auto& item : model.named_parameters()) {
+        if (!torch::isfinite(item.value()).all().item<bool>())
+            throw ModelError("'" + file.string() + "': tensor '" + item.key() +
+                             "' holds NaN or infinite values");
+    }
+    for (const auto& item : model.named_buffers()) {
+        if (item.value().is_floating_point() && !torch::isfinite(item.value()).all().item<bool>())
+            throw ModelError("'" + file.string() + "': tensor '" + item.key() +
+                             "' holds NaN or infinite values");
+    }
+}
+
 }  // namespace
 
 struct Predictor::Impl {
@@ -156,6 +171,7 @@ Predictor::Predictor(const std::filesystem::path& bundle, const tax::Taxonomy& t
     } catch (const SafetensorsError& e) {
         throw ModelError("model '" + d.manifest.bundleDir.string() + "': " + e.what());
     }
+    requireFiniteWeights(*d.model, d.manifest.weightsPath());
     d.model->eval();
     // Inference only: gradients are wanted for the input pixels (saliency), never the weights.
     for (auto& parameter : d.model->parameters())
@@ -200,6 +216,10 @@ std::vector<Prediction> Predictor::predictBatch(const std::vector<const RgbImage
     if (images.empty())
         return {};
     const auto probabilities = impl_->classProbabilities(impl_->stackPreprocessed(images));
+    // Fail closed: a result that is not a probability is never shown as one.
+    if (!torch::isfinite(probabilities).all().item<bool>())
+        throw ModelError("model '" + impl_->manifest.bundleDir.string() +
+                         "' produced a non-finite probability for this image");
     std::vector<Prediction> out;
     for (int64_t i = 0; i < probabilities.size(0); ++i) {
         out.push_back(impl_->makePrediction(toDoubles(probabilities[i])));

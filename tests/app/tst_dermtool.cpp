@@ -108,6 +108,32 @@ class TestDermtool : public QObject {
         QVERIFY(std::abs(nodes["malignant"].toDouble() - expected.malignant) < 1e-9);
     }
 
+    // Issue 14.3: a file name that is not valid UTF-8 used to abort the whole run when its
+    // JSON line was written. Now it is scored (its name printed with U+FFFD) and the run goes on.
+    void aNonUtf8FileNameDoesNotAbortTheRun() {
+        const std::string badName = std::string("bad") + char(0xFF) + ".jpg";
+        fs::copy_file(root_ / "a.jpg", root_ / badName, fs::copy_options::overwrite_existing);
+        QProcess process;
+        process.setWorkingDirectory(QString::fromStdString(root_.string()));
+        // The shell passes the raw byte: QProcess arguments are text and cannot.
+        process.start("sh", {"-c",
+                             "exec \"$0\" predict --model \"$1\" --device cpu "
+                             "\"$(printf 'bad\\377.jpg')\" \"$2\"",
+                             DERMTOOL_PATH, QString::fromStdString((root_ / "model").string()),
+                             QString::fromStdString((root_ / "b.png").string())});
+        QVERIFY(process.waitForFinished(120000));
+        const QString out = QString::fromUtf8(process.readAllStandardOutput());
+        QCOMPARE(process.exitCode(), 0);
+        const QStringList lines = out.split('\n', Qt::SkipEmptyParts);
+        QCOMPARE(lines.size(), 2);
+        const QJsonObject first = QJsonDocument::fromJson(lines[0].toUtf8()).object();
+        QVERIFY2(first["image"].toString().startsWith(QString("bad") + QChar(0xFFFD)),
+                 qPrintable(lines[0].left(200)));
+        QVERIFY(first.contains("malignant"));
+        QVERIFY(lines[1].contains("b.png"));
+        fs::remove(root_ / badName);
+    }
+
     void predictWritesSaliencyOverlays() {
         const auto run = dermtool(
             {"predict", "--model", QString::fromStdString((root_ / "model").string()), "--saliency",

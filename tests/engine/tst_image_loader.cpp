@@ -2,6 +2,8 @@
 // alpha, DICOM files made with DCMTK, and every kind of bad file refused by name.
 #include <QtTest>
 
+#include <sys/stat.h>
+
 #include <QTemporaryDir>
 #include <fstream>
 
@@ -283,6 +285,10 @@ class TestImageLoader : public QObject {
             QVERIFY2(error.contains("truncated") && error.contains(file), qPrintable(error));
         }
         QCOMPARE(peekImageHeader(root / "good.jpg")->height, testCardBgr().rows);
+        // Issue 14.2: a FIFO named like an image is refused without blocking on a read.
+        QCOMPARE(::mkfifo((root / "pipe.jpg").c_str(), 0600), 0);
+        expect("pipe.jpg", "is not a regular file");
+        QVERIFY(!peekImageHeader(root / "pipe.jpg").has_value());
         QVERIFY(!peekImageHeader(root / "notes.jpg").has_value());
     }
 

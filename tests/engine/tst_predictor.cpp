@@ -8,6 +8,7 @@
 #include <fstream>
 #include <functional>
 #include <future>
+#include <limits>
 
 #include "TestModels.h"
 #include "dermreader/engine/ModelFactory.h"
@@ -274,6 +275,59 @@ class TestPredictor : public QObject {
         QVERIFY2(missingError.contains("2 tensors missing from the file") &&
                      missingError.contains("fc.bias"),
                  qPrintable(missingError));
+
+        // Issue 14.5: NaN weights (here in fc.bias, stored as float32) are refused, named.
+        const fs::path poisoned = root / "poisoned";
+        fs::create_directories(poisoned);
+        fs::copy(bundle_ / "manifest.json", poisoned / "manifest.json");
+        {
+            const auto full = SafetensorsFile::open(bundle_ / "weights.safetensors");
+            std::vector<TensorToWrite> all;
+            std::vector<float> nan(6, std::numeric_limits<float>::quiet_NaN());
+            for (const auto& t : full.tensors()) {
+                if (t.name == "fc.bias")
+                    all.push_back({t.name, DType::F32, t.shape, nan.data()});
+                else
+                    all.push_back({t.name, t.dtype, t.shape, full.data(t)});
+            }
+            writeSafetensors(poisoned / "weights.safetensors", all);
+        }
+        const QString nanError = errorOf([&] { Predictor(poisoned, taxonomy()); });
+        QVERIFY2(nanError.contains("fc.bias") && nanError.contains("NaN or infinite"),
+                 qPrintable(nanError));
+        // A normalisation no pipeline uses (std 1e-45 makes every input infinite), and a
+        // field of the wrong type, are refused with the file and the field named.
+        const fs::path badStd = root / "bad-std";
+        fs::copy(bundle_, badStd);
+        {
+            std::ifstream in(badStd / "manifest.json");
+            std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+            in.close();
+            const auto at = text.find("\"std\"");
+            QVERIFY(at != std::string::npos);
+            const auto open = text.find('[', at), close = text.find(']', at);
+            std::ofstream(badStd / "manifest.json")
+                << text.substr(0, open) + "[1e-45, 0.5, 0.5]" + text.substr(close + 1);
+        }
+        const QString stdError = errorOf([&] { Predictor(badStd, taxonomy()); });
+        QVERIFY2(stdError.contains("input.std must be between") && stdError.contains("bad-std"),
+                 qPrintable(stdError));
+        {
+            std::ifstream in(badStd / "manifest.json");
+            std::string text((std::istreambuf_iterator<char>(in)),
+                             std::istreambuf_iterator<char>());
+            in.close();
+            const auto at = text.find("\"size\"");
+            QVERIFY(at != std::string::npos);
+            const auto colon = text.find(':', at), comma = text.find_first_of(",}", colon);
+            std::ofstream(badStd / "manifest.json")
+                << text.substr(0, colon + 1) + " \"large\"" + text.substr(comma);
+        }
+        const QString typeError = errorOf([&] { readManifest(badStd); });
+        QVERIFY2(typeError.contains("'input.size' has the wrong type") &&
+                     typeError.contains("manifest.json"),
+                 qPrintable(typeError));
 
         // Not a bundle at all / broken manifest / unknown class.
         const fs::path junk = root / "junk";

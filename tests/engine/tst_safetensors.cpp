@@ -1,7 +1,10 @@
 // The safetensors reader refuses every kind of broken file with a message naming the file.
 #include <QtTest>
 
+#include <sys/stat.h>
+#include <QElapsedTimer>
 #include <QTemporaryDir>
+
 #include <cstring>
 #include <fstream>
 
@@ -112,6 +115,23 @@ class TestSafetensors : public QObject {
         QVERIFY_THROWS_EXCEPTION(SafetensorsError,
                                  SafetensorsFile::open(dir.filePath("none").toStdString()));
         QVERIFY_THROWS_EXCEPTION(SafetensorsError, SafetensorsFile::open(dir.path().toStdString()));
+    }
+
+    // Issue 14.2: a FIFO in place of the weights used to block for ever on open().
+    void refusesAFifoWithoutWaiting() {
+        QTemporaryDir dir;
+        const std::string fifo = dir.filePath("weights.safetensors").toStdString();
+        QCOMPARE(::mkfifo(fifo.c_str(), 0600), 0);
+        QElapsedTimer clock;
+        clock.start();
+        QString message;
+        try {
+            SafetensorsFile::open(fifo);
+        } catch (const SafetensorsError& e) {
+            message = QString::fromUtf8(e.what());
+        }
+        QVERIFY2(message.contains("not a regular file"), qPrintable(message));
+        QVERIFY(clock.elapsed() < 5000);
     }
 };
 

@@ -87,6 +87,9 @@ std::vector<CsvRow> parseCsv(std::string_view text, const std::string& sourceNam
 }
 
 std::vector<CsvRow> readCsvFile(const std::filesystem::path& path) {
+    std::error_code error;
+    if (std::filesystem::exists(path, error) && !std::filesystem::is_regular_file(path, error))
+        throw CsvError(path.string() + ": not a regular file");  // a FIFO would block
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw CsvError(path.string() + ": cannot open file");

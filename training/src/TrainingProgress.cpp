@@ -107,7 +107,7 @@ std::string toJsonLine(const ProgressMessage& m) {
     if (m.kind == ProgressMessage::Kind::Pack) {
         j["done"] = m.done;
         j["total"] = m.total;
-        return j.dump();
+        return j.dump(-1, ' ', false, json::error_handler_t::replace);
     }
     j.update({{"epoch", m.epoch},
               {"epochs", m.epochs},
@@ -121,7 +121,7 @@ std::string toJsonLine(const ProgressMessage& m) {
         j["validation"] = toJson(*m.validation);
     if (!m.bundle.empty())
         j["bundle"] = m.bundle;
-    return j.dump();
+    return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
 std::optional<ProgressMessage> parseProgressLine(std::string_view line) {

@@ -48,6 +48,8 @@ struct ImageLibrary::Entry {
 std::string hashFile(const fs::path& path) {
     if (sodium_init() < 0)
         throw std::runtime_error("libsodium cannot be initialised");
+    if (!fs::is_regular_file(path))  // a FIFO would block the read for ever
+        throw std::runtime_error("'" + path.string() + "' is not a regular file");
     std::ifstream in(path, std::ios::binary);
     if (!in)
         throw std::runtime_error("'" + path.string() + "' cannot be opened");
