@@ -21,6 +21,7 @@ struct DicomSpec {
     E_TransferSyntax syntax = EXS_LittleEndianExplicit;
     const char* modality = nullptr;
     const char* pixelSpacing = nullptr;  // "0.05\\0.05" (mm)
+    const char* patientId = "P123";
 };
 
 // `rgb` holds width * height * 3 bytes; monochrome images take the green channel.
@@ -37,7 +38,7 @@ inline void writeDicom(const std::filesystem::path& path, int width, int height,
     d->putAndInsertString(DCM_SeriesInstanceUID,
                           dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT));
     d->putAndInsertString(DCM_PatientName, "Test^Patient");
-    d->putAndInsertString(DCM_PatientID, "P123");
+    d->putAndInsertString(DCM_PatientID, spec.patientId);
     d->putAndInsertString(DCM_StudyDate, "20261127");
     if (spec.modality)
         d->putAndInsertString(DCM_Modality, spec.modality);

@@ -86,6 +86,7 @@ class TestJobs : public QObject {
         auto* receiver = new QObject;
         bool delivered = false;
         std::atomic<bool> release{false};
+        const auto releaseOnExit = qScopeGuard([&release] { release = true; });  // never hang
         ws::Job* job = runner.start<int>(
             "slow",
             [&release](ws::JobContext&) {
@@ -105,6 +106,7 @@ class TestJobs : public QObject {
     void interactiveWorkNeverWaitsBehindBulkWork() {
         ws::JobRunner runner(1);
         std::atomic<bool> release{false};
+        const auto releaseOnExit = qScopeGuard([&release] { release = true; });  // never hang
         ws::Job* blocker = runner.start("import", [&release](ws::JobContext&) {
             while (!release)
                 QThread::msleep(2);
@@ -126,6 +128,7 @@ class TestJobs : public QObject {
     void normalWorkGoesBeforeLow() {
         ws::JobRunner runner(1);
         std::atomic<bool> release{false};
+        const auto releaseOnExit = qScopeGuard([&release] { release = true; });  // never hang
         runner.start("blocker", [&release](ws::JobContext&) {
             while (!release)
                 QThread::msleep(2);

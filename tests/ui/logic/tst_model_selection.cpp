@@ -5,6 +5,7 @@
 #include <QDir>
 #include <QSignalSpy>
 #include <QTemporaryDir>
+#include <filesystem>
 
 #include "TestModels.h"
 #include "TestSession.h"
@@ -212,6 +213,34 @@ class TestModelSelection : public QObject {
         QCOMPARE(second->id, first->id);
         QVERIFY(session->activateModel(trainer_, second->id));
         QCOMPARE(session->predictions().modelName(), QString("second training"));
+    }
+
+    // A roll back to a model that no longer loads does not leave the withdrawn model scoring.
+    void aRollBackThatCannotLoadLeavesNoWithdrawnModel() {
+        const QString database = dir_.filePath("rollback.sqlite");
+        rec::Database db = rec::openWorkstationDatabase(database.toStdString());
+        rec::Accounts accounts(db);
+        const auto coordinator =
+            accounts.create(std::nullopt, "coord", rec::Role::Coordinator, 5, "coord-pass");
+        const auto trainer =
+            accounts.create(coordinator, "trainer", rec::Role::Trainer, 2, "trainer-pass");
+        const QString doomed = dir_.filePath("doomed");
+        eng::createInitialBundle(doomed.toStdString(),
+                                 testdata::testManifest("doomed", {"nevus", "melanoma"}), 5);
+        auto session = testdata::makeSession(database);
+        const auto first = session->registerModel(trainer, doomed);
+        const auto second = session->registerModel(trainer, bundleB_);
+        QVERIFY(session->activateModel(trainer, first->id));
+        QVERIFY(session->activateModel(trainer, second->id));
+        QCOMPARE(session->predictions().modelName(), QString("model B"));
+        // Its weights are damaged after it was registered (the manifest still reads).
+        const std::string weights = (doomed + "/weights.safetensors").toStdString();
+        std::filesystem::resize_file(weights, std::filesystem::file_size(weights) / 2);
+        QVERIFY(!session->rollbackModel(trainer));  // rolled back in the registry, not loaded
+        QCOMPARE(rec::ModelRegistry(db, dermreader::taxonomy::Taxonomy::builtin()).active()->id,
+                 first->id);
+        QVERIFY(!session->predictions().hasModel());
+        QVERIFY(session->modelError().contains("doomed"));
     }
 
     // A registry that cannot be read says nothing about which model to use: the one in use

@@ -44,6 +44,7 @@ class TestThumbnails : public QObject {
         ws::ThumbnailCache cache(runner, 32, 10);
         const QString path = writeImage("again.png");
         std::atomic<bool> release{false};
+        const auto releaseOnExit = qScopeGuard([&release] { release = true; });  // never hang
         runner.start("blocker", [&release](ws::JobContext&) {
             while (!release)
                 QThread::msleep(2);

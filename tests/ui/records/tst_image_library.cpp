@@ -43,9 +43,18 @@ class TestImageLibrary : public QObject {
     void relatedImagesShareThePatientOrLesion() {
         const fs::path folder = root() / "related";
         fs::create_directories(folder);
+        const std::vector<std::uint8_t> pixels(8 * 6 * 3, 90);
+        const char* sop = "1.2.840.10008.5.1.4.1.1.77.1.7";
         for (const char* name : {"visit1.dcm", "visit2.dcm"})
-            testdata::writeDicom(folder / name, 8, 6, std::vector<std::uint8_t>(8 * 6 * 3, 90),
-                                 {"1.2.840.10008.5.1.4.1.1.77.1.7"});
+            testdata::writeDicom(folder / name, 8, 6, pixels, {sop});
+        testdata::DicomSpec other{sop};
+        other.patientId = "P999";
+        testdata::writeDicom(folder / "someone-else.dcm", 8, 6, pixels, other);
+        // Anonymised exports give everyone the same placeholder: it names no patient.
+        testdata::DicomSpec anonymous{sop};
+        anonymous.patientId = "ANONYMOUS";
+        for (const char* name : {"anon1.dcm", "anon2.dcm"})
+            testdata::writeDicom(folder / name, 8, 6, pixels, anonymous);
         writePng(folder / "plain.png", 10);
         Database db = openWorkstationDatabase(root() / "related.sqlite");
         ImageLibrary library(db);
@@ -53,6 +62,7 @@ class TestImageLibrary : public QObject {
         const auto visit1 = library.find(folder / "visit1.dcm");
         QVERIFY(visit1.has_value());
         QCOMPARE(names(library.related(*visit1)), QStringList{"visit2.dcm"});
+        QVERIFY(library.related(*library.find(folder / "anon1.dcm")).empty());
         QVERIFY(library.related(*library.find(folder / "plain.png")).empty());
     }
 

@@ -133,6 +133,11 @@ class TestImageViewer : public QObject {
                          window.right()->viewState().zoomOverFit) < 0.02);
         window.right()->rotateClockwise();
         QCOMPARE(window.left()->viewState().rotation, 90);
+        // "Fit" on one side is fit on the other, exactly (the readouts say so).
+        window.left()->fitToWindow();
+        QVERIFY2(window.right()->zoomText().endsWith("(fit)"),
+                 qPrintable(window.right()->zoomText()));
+        QVERIFY(std::abs(window.left()->viewState().zoomOverFit - 1) < 1e-3);
         // Unlinked, each goes its own way.
         window.setLinked(false);
         const double before = window.right()->viewState().zoomOverFit;

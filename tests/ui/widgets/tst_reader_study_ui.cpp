@@ -665,8 +665,10 @@ class TestReaderStudyUi : public QObject {
         // A model that lists them is checked against the cases.
         const fs::path list = fs::path(bundle_.toStdString()) / eng::kTrainingImagesFile;
         eng::writeTrainingImageIds(bundle_.toStdString(), {"mel0", "nev4", "unrelated"});
-        QVERIFY(scoreAndWait(window, study));
-        fs::remove(list);
+        {
+            const auto removeList = qScopeGuard([&] { fs::remove(list); });  // shared bundle
+            QVERIFY(scoreAndWait(window, study));
+        }
         QVERIFY2(window.messageText().contains("2 of 8 cases were in the training data"),
                  qPrintable(window.messageText()));
         window.resize(1100, 600);

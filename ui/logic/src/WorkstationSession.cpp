@@ -212,12 +212,15 @@ bool WorkstationSession::reloadModel(bool force) {
     const ModelSelectionInputs inputs = selectionInputs(&registryUnreadable);
     // A registry that cannot be read says nothing about the model: keep the one in use
     // rather than fall to Settings' or the default.
-    if (registryUnreadable && predictions_->hasModel() && !force)
+    if (registryUnreadable && predictions_->hasModel())
         return true;
     QStringList failures;
+    bool keptInUse = false;  // the loaded model is the best candidate that loads
     for (const ModelChoice& candidate : modelCandidates(inputs)) {
-        if (!force && candidate.sameAs(loaded_) && predictions_->hasModel())
-            break;  // what is loaded is the best that loads
+        if (!force && candidate.sameAs(loaded_) && predictions_->hasModel()) {
+            keptInUse = true;
+            break;
+        }
         QString error;
         if (predictions_->loadModel(candidate.bundle, candidate.options, &error)) {
             loaded_ = candidate;
@@ -231,15 +234,17 @@ bool WorkstationSession::reloadModel(bool force) {
         }
         failures << tr("%1 (%2): %3").arg(candidate.bundle, describe(candidate.source), error);
     }
-    if (failures.isEmpty() && predictions_->hasModel())
+    if (keptInUse && failures.isEmpty())
         return true;  // the loaded model is still the policy's first choice
-    if (!failures.isEmpty() && predictions_->hasModel()) {
+    if (keptInUse) {
         // Better candidates failed; the one in use is the next that works.
         modelError_ = failures.join('\n');
         reportError(tr("Model not loaded"),
                     tr("%1\nStill using %2.").arg(modelError_, loaded_.bundle));
         return false;
     }
+    // Nothing the policy names loads: no model rather than one it no longer names (e.g. the
+    // one a roll back just withdrew).
     loaded_ = ModelChoice{};
     loaded_.options = chooseModel(inputs).options;
     predictions_->unloadModel();

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <fstream>
+#include <set>
 
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/training/Dataset.h"
@@ -253,16 +254,26 @@ LibraryImage readImage(const Statement& row) {
 }  // namespace
 
 std::vector<LibraryImage> ImageLibrary::related(const LibraryImage& image) const {
-    if (image.patientId.empty() && image.lesionGroup.empty())
+    // Anonymised exports reuse placeholder IDs for everyone: they name no patient.
+    static const std::set<std::string> kPlaceholders = {"",        "0",    "ANONYMOUS", "ANON",
+                                                        "UNKNOWN", "NONE", "NA",        "N/A"};
+    std::string patient = image.patientId;
+    std::transform(patient.begin(), patient.end(), patient.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
+    const std::string patientId = kPlaceholders.count(patient) ? std::string() : image.patientId;
+    if (patientId.empty() && image.lesionGroup.empty())
         return {};
-    Statement statement =
-        database_.prepare(std::string(kSelectImages) +
-                          " WHERE i.path != ?2 AND ((?3 != '' AND i.patient_id = ?3) OR "
-                          "(?4 != '' AND i.lesion_group = ?4)) ORDER BY i.study_date, i.path");
+    // Lesion groups are a dataset's own labels ("L1"): they match only inside its collection.
+    Statement statement = database_.prepare(
+        std::string(kSelectImages) +
+        " WHERE i.path != ?2 AND ((?3 != '' AND i.patient_id = ?3) OR "
+        "(?4 != '' AND i.lesion_group = ?4 AND i.collection = ?5)) ORDER BY i.study_date, "
+        "i.path");
     statement.bind(1, std::string());
     statement.bind(2, image.path.string());
-    statement.bind(3, image.patientId);
+    statement.bind(3, patientId);
     statement.bind(4, image.lesionGroup);
+    statement.bind(5, image.collection);
     std::vector<LibraryImage> images;
     while (statement.step())
         images.push_back(readImage(statement));

@@ -621,20 +621,33 @@ bool AdminWindow::activate(std::int64_t model) {
 }
 
 bool AdminWindow::rollback() {
-    std::optional<rec::RegisteredModel> active;
-    guard([&] { active = rec::ModelRegistry(session_.database(), taxonomy_).active(); });
-    const bool rolled = session_.rollbackModel(user_);
+    auto activeModel = [this] {
+        std::optional<rec::RegisteredModel> active;
+        guard([&] { active = rec::ModelRegistry(session_.database(), taxonomy_).active(); });
+        return active;
+    };
+    const auto before = activeModel();
+    const bool loaded = session_.rollbackModel(user_);
     refreshRegistry();
-    if (rolled) {
-        status_->setText(tr("Rolled back to the model active before '%1'.")
-                             .arg(QString::fromStdString(active->name)));
-    } else if (!active) {
+    const auto after = activeModel();
+    // The registry's answer and the load's are told apart: a roll back that happened but whose
+    // model does not load is not "nothing to roll back to".
+    const bool rolled = before && after && after->id != before->id;
+    if (rolled && loaded) {
+        status_->setText(
+            tr("Rolled back from '%1' to '%2'.")
+                .arg(QString::fromStdString(before->name), QString::fromStdString(after->name)));
+    } else if (rolled) {
+        status_->setText(tr("Rolled back to '%1' in the registry, but it could not be loaded "
+                            "(see the error).")
+                             .arg(QString::fromStdString(after->name)));
+    } else if (!before) {
         status_->setText(tr("Nothing to roll back: no model is active in the registry."));
     } else {
         status_->setText(tr("Nothing to roll back to: '%1' is the only model ever activated.")
-                             .arg(QString::fromStdString(active->name)));
+                             .arg(QString::fromStdString(before->name)));
     }
-    return rolled;
+    return rolled && loaded;
 }
 
 template <typename Result>

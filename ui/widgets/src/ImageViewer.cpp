@@ -246,7 +246,8 @@ double ImageViewer::fitScale() const {
     const QRectF bounds = imageItem_->sceneBoundingRect();
     if (bounds.isEmpty())
         return 1;
-    const QRectF area = viewport()->rect();
+    // As fitInView computes it: the viewport less its 2-pixel margin.
+    const QRectF area = QRectF(viewport()->rect()).adjusted(2, 2, -2, -2);
     return std::min(area.width() / bounds.width(), area.height() / bounds.height());
 }
 
@@ -271,7 +272,7 @@ void ImageViewer::setViewState(const ViewState& state) {
         imageItem_->setRotation(rotation_);
         scene()->setSceneRect(imageItem_->sceneBoundingRect());
     }
-    fitMode_ = std::abs(state.zoomOverFit - 1) < 1e-6;
+    fitMode_ = std::abs(state.zoomOverFit - 1) < 1e-3;
     const double scaleTo = fitScale() * state.zoomOverFit;
     resetTransform();
     scale(scaleTo, scaleTo);

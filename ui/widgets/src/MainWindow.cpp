@@ -718,7 +718,7 @@ void MainWindow::chooseComparison() {
     // Other images of this patient or lesion first; any file otherwise.
     std::vector<records::LibraryImage> related;
     if (const records::LibraryImage* record = browser_->currentRecord();
-        record && browser_->hasLibrary())
+        record && record->path == currentPath_.toStdString() && browser_->hasLibrary())
         session_.perform(tr("Compare"), [&] {
             related = records::ImageLibrary(session_.database()).related(*record);
         });
@@ -726,7 +726,9 @@ void MainWindow::chooseComparison() {
     if (!related.empty()) {
         QStringList items;
         for (const auto& image : related) {
-            items << QStringLiteral("%1 — %2 %3")
+            // Numbered: two files of one name in different folders stay two choices.
+            items << QStringLiteral("%1. %2 — %3 %4")
+                         .arg(items.size() + 1)
                          .arg(QString::fromStdString(image.path.filename().string()),
                               ws::formatDicomDate(QString::fromStdString(image.studyDate)),
                               QString::fromStdString(eng::toString(image.modality)));

@@ -251,8 +251,10 @@ std::int64_t StudyCoordinatorWindow::createStudy(const rec::StudySpec& spec,
     return study;
 }
 
-QString StudyCoordinatorWindow::trainingOverlapWarning(std::int64_t study) {
-    const auto model = session_.predictions().modelIdentity();
+QString StudyCoordinatorWindow::trainingOverlapWarning(std::int64_t study,
+                                                       std::optional<engine::ModelIdentity> model) {
+    if (!model)
+        model = session_.predictions().modelIdentity();
     if (!model)
         return {};
     QString warning;
@@ -334,12 +336,12 @@ ws::Job* StudyCoordinatorWindow::scoreCases(std::int64_t study) {
     connect(job, &ws::Job::progressChanged, progress,
             [progress](qint64 done, qint64) { progress->setValue(static_cast<int>(done)); });
     connect(progress, &QProgressDialog::canceled, job, &ws::Job::cancel);
-    connect(job, &ws::Job::finished, this, [this, progress, study] {
+    connect(job, &ws::Job::finished, this, [this, progress, study, model = *model] {
         progress->deleteLater();
         scoring_ = nullptr;
         refresh();
-        if (scoringSucceeded_)
-            showWarning(trainingOverlapWarning(study));
+        if (scoringSucceeded_)  // the model that scored, whatever is loaded now
+            showWarning(trainingOverlapWarning(study, model));
         Q_EMIT scoringFinished(study, scoringSucceeded_);
     });
     return job;
@@ -351,8 +353,12 @@ void StudyCoordinatorWindow::openStudy(std::int64_t study) {
 }
 
 bool StudyCoordinatorWindow::closeStudy(std::int64_t study) {
-    const QString name = QString::fromStdString(
-        rec::ReaderStudies(database(), session_.taxonomy()).info(study).spec.name);
+    QString name;
+    if (!guard([&] {
+            name = QString::fromStdString(
+                rec::ReaderStudies(database(), session_.taxonomy()).info(study).spec.name);
+        }))
+        return false;
     if (!confirm(this, tr("Close study"),
                  tr("Close the study '%1'? Readers can no longer record decisions in it; what "
                     "they recorded and the results stay.")

@@ -103,7 +103,8 @@ class JobRunner : public QObject {
 
     void cancelAll();
     // Waits for every job to finish its work (not for the UI-thread delivery); for shutdown
-    // and tests.
+    // and tests. Qt 6 ends the pool's threads when it has waited: call it only when no thread
+    // will use its database connection again.
     bool waitForIdle(int milliseconds = -1);
     int running() const { return running_; }
 

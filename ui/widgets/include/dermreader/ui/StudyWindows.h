@@ -8,6 +8,7 @@
 #include <QWidget>
 #include <optional>
 
+#include "dermreader/engine/ModelIdentity.h"
 #include "dermreader/records/Accounts.h"
 #include "dermreader/records/ReaderStudy.h"
 
@@ -87,7 +88,9 @@ class StudyCoordinatorWindow : public QWidget {
     // The library collection's labelled, readable images as study candidates.
     std::vector<records::StudyCandidate> candidatesIn(const QString& collection);
     // "" unless the loaded model may have been trained on the study's cases.
-    QString trainingOverlapWarning(std::int64_t study);
+    // `model`: the one that scored the study (default: the one loaded now).
+    QString trainingOverlapWarning(std::int64_t study,
+                                   std::optional<engine::ModelIdentity> model = std::nullopt);
     void showWarning(const QString& text);
     void newStudyDialog();
     void newAccountDialog();
