@@ -8,7 +8,7 @@ PACKAGES=(
   qt6-base-dev qt6-charts-dev libqt6opengl6-dev qt6-svg-dev qt6-qpa-plugins
   libgl-dev libvulkan-dev
   libtorch-dev
-  libopencv-dev
+  libopencv-dev libjpeg-dev
   libdcmtk-dev
   libsqlite3-dev libsodium-dev
   nlohmann-json3-dev libcli11-dev

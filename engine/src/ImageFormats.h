@@ -24,4 +24,18 @@ std::optional<Size> headerSize(Format format, const Bytes& bytes);
 // which decoders would otherwise fill with grey.
 bool looksComplete(Format format, const Bytes& bytes);
 
+// Decompression bombs inside the pixel limit (issue 14.7): a 97 KB PNG that claims 100
+// megapixels costs gigabytes and seconds to decode. Photographs of skin never compress that
+// far (JPEG about 0.1-1 byte per pixel, PNG more), so a large image stored in under 0.01 byte
+// per pixel is refused before decoding. Small images are exempt: they cost little whatever
+// they hold.
+inline bool looksLikeDecompressionBomb(std::int64_t width, std::int64_t height,
+                                       std::uintmax_t fileSize) {
+    constexpr std::int64_t kCheckFromPixels = 16'000'000;
+    constexpr double kMinBytesPerPixel = 0.01;
+    const std::int64_t pixels = width * height;
+    return pixels >= kCheckFromPixels &&
+           static_cast<double>(fileSize) / static_cast<double>(pixels) < kMinBytesPerPixel;
+}
+
 }  // namespace dermreader::engine::detail

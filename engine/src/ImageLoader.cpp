@@ -12,6 +12,7 @@
 
 #include "DicomReader.h"
 #include "ImageFormats.h"
+#include "JpegIntegrity.h"
 
 namespace dermreader::engine {
 namespace fs = std::filesystem;
@@ -31,6 +32,15 @@ void checkPixelCount(const fs::path& path, std::int64_t width, std::int64_t heig
         refuse(path, "is " + std::to_string(width) + " x " + std::to_string(height) +
                          " pixels, more than the limit of " + std::to_string(options.maxPixels) +
                          "; refused before decoding");
+    }
+}
+
+void refuseDecompressionBomb(const fs::path& path, std::int64_t width, std::int64_t height,
+                             std::size_t fileSize) {
+    if (looksLikeDecompressionBomb(width, height, fileSize)) {
+        refuse(path, "claims " + std::to_string(width) + " x " + std::to_string(height) +
+                         " pixels in only " + std::to_string(fileSize) +
+                         " bytes (a decompression bomb?); refused before decoding");
     }
 }
 
@@ -196,8 +206,14 @@ LoadedImage loadImage(const fs::path& path, const ImageLoadOptions& options) {
     if (!dimensions)
         refuse(path, "has a corrupt or truncated " + formatName(format) + " header");
     checkPixelCount(path, dimensions->width, dimensions->height, options);
+    refuseDecompressionBomb(path, dimensions->width, dimensions->height, bytes.size());
     if (!looksComplete(format, bytes))
         refuse(path, "is truncated: the " + formatName(format) + " data ends early");
+    if (format == Format::Jpeg) {
+        // OpenCV would print libjpeg's warnings and return a damaged picture to be scored.
+        if (const auto damage = jpegDamage(bytes.data(), bytes.size()))
+            refuse(path, "is damaged: " + *damage);
+    }
     return decodeWithOpenCv(path, format, bytes);
 }
 

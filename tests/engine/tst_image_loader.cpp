@@ -12,6 +12,7 @@
 #include <dcmtk/dcmjpeg/djencode.h>
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
+#include <opencv2/imgproc.hpp>
 
 #include "DicomFixtures.h"
 #include "dermreader/engine/ImageLoader.h"
@@ -232,6 +233,128 @@ class TestImageLoader : public QObject {
         writeDicom(path, testCardBgr(),
                    {UID_SecondaryCaptureImageStorage, true, EXS_LittleEndianExplicit, "DMS"});
         QCOMPARE(toString(loadImage(path).info.modality), std::string("dermoscopic"));
+    }
+
+    // Issue 14.1: sequences nested thousands deep used to overflow DCMTK's recursive parser's
+    // stack (SIGSEGV, the whole program gone). They are refused before DCMTK parses, with the
+    // file named; ordinary sequence nesting still loads.
+    void refusesDeeplyNestedDicom() {
+        const fs::path root = dir_.path().toStdString();
+        auto withNesting = [&](const std::string& name, int depth) {
+            const fs::path path = root / name;
+            writeDicom(path, testCardBgr(), {"1.2.840.10008.5.1.4.1.1.77.1.7"});
+            std::string tail;
+            auto u32 = [&tail](std::uint32_t v) {
+                for (int i = 0; i < 4; ++i)
+                    tail += static_cast<char>((v >> (8 * i)) & 0xFF);
+            };
+            for (int level = 0; level < depth; ++level) {
+                tail += std::string("\xE1\x7F\x10\x00SQ\0\0", 8);  // (7FE1,0010) SQ
+                u32(0xFFFFFFFF);
+                tail += std::string("\xFE\xFF\x00\xE0", 4);  // item, undefined length
+                u32(0xFFFFFFFF);
+            }
+            for (int level = 0; level < depth; ++level) {
+                tail += std::string("\xFE\xFF\x0D\xE0", 4);  // item delimiter
+                u32(0);
+                tail += std::string("\xFE\xFF\xDD\xE0", 4);  // sequence delimiter
+                u32(0);
+            }
+            std::ofstream(path, std::ios::binary | std::ios::app) << tail;
+            return path;
+        };
+        const fs::path deep = withNesting("deep.dcm", 6000);
+        const QString error = loadError(deep, {});
+        QVERIFY2(error.contains("deep.dcm") && error.contains("nests sequences"),
+                 qPrintable(error));
+        QVERIFY_THROWS_EXCEPTION(ImageError, peekImageHeader(deep));
+        // Issue 14.4: pixel data shorter than Rows x Columns was padded and scored.
+        const cv::Mat card = testCardBgr();
+        std::vector<std::uint8_t> half = rgbBytes(card);
+        half.resize(half.size() / 2);
+        testdata::writeDicom(root / "short.dcm", card.cols, card.rows, half,
+                             {"1.2.840.10008.5.1.4.1.1.77.1.7"});
+        const QString shortError = loadError(root / "short.dcm", {});
+        QVERIFY2(
+            shortError.contains("short.dcm") && shortError.contains("shorter than Rows x Columns"),
+            qPrintable(shortError));
+        // A few levels, as real files have: still read.
+        const auto shallow = loadImage(withNesting("shallow.dcm", 3));
+        QCOMPARE(shallow.image.width, testCardBgr().cols);
+    }
+
+    // Issue 14.4: JPEG data that libjpeg reports as corrupt was decoded (warnings on stderr
+    // only) and scored as if whole. Now it is an error naming the file and the damage.
+    void refusesDamagedJpegData() {
+        const fs::path root = dir_.path().toStdString();
+        cv::Mat big;
+        cv::resize(testCardBgr(), big, cv::Size(320, 240), 0, 0, cv::INTER_CUBIC);
+        std::vector<std::uint8_t> jpeg;
+        QVERIFY(cv::imencode(".jpg", big, jpeg, {cv::IMWRITE_JPEG_QUALITY, 90}));
+        std::size_t scan = 0;  // the start-of-scan marker: entropy-coded data follows
+        for (std::size_t i = 0; i + 1 < jpeg.size(); ++i) {
+            if (jpeg[i] == 0xFF && jpeg[i + 1] == 0xDA) {
+                scan = i;
+                break;
+            }
+        }
+        QVERIFY(scan > 0);
+        auto write = [&](const char* name, const std::vector<std::uint8_t>& bytes) {
+            std::ofstream(root / name, std::ios::binary)
+                .write(reinterpret_cast<const char*>(bytes.data()),
+                       static_cast<std::streamsize>(bytes.size()));
+            return root / name;
+        };
+        // A run of flipped bytes in the middle of the scan.
+        std::vector<std::uint8_t> flipped = jpeg;
+        const std::size_t middle = scan + (jpeg.size() - scan) / 2;
+        // No 0xFF is made: that would be a marker, a different kind of damage.
+        auto flip = [](std::uint8_t b) {
+            const auto v = static_cast<std::uint8_t>(b ^ 0x5A);
+            return v == 0xFF ? std::uint8_t{0} : v;
+        };
+        for (std::size_t i = middle; i < middle + 24; ++i)
+            flipped[i] = flip(flipped[i]);
+        // Cut in half, with an end marker appended so it "looks complete".
+        std::vector<std::uint8_t> patched(jpeg.begin(), jpeg.begin() + static_cast<long>(middle));
+        patched.push_back(0xFF);
+        patched.push_back(0xD9);
+        for (const auto& [name, bytes] :
+             {std::pair<const char*, std::vector<std::uint8_t>>{"flipped.jpg", flipped},
+              {"patched.jpg", patched}}) {
+            const QString error = loadError(write(name, bytes), {});
+            QVERIFY2(error.contains(name) && error.contains("is damaged"), qPrintable(error));
+        }
+        QCOMPARE(loadImage(write("whole.jpg", jpeg)).image.width, 320);  // the original is fine
+
+        // The same damage inside a JPEG-encoded DICOM.
+        const fs::path dicom = root / "jpeg.dcm";
+        writeDicom(dicom, big, {"1.2.840.10008.5.1.4.1.1.77.1.7", true, EXS_JPEGProcess1});
+        std::string bytes;
+        {
+            std::ifstream in(dicom, std::ios::binary);
+            bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        }
+        QVERIFY(!loadError(dicom, {}).contains("damaged"));
+        const std::size_t dataAt = bytes.size() - bytes.size() / 3;
+        for (std::size_t i = dataAt; i < dataAt + 24; ++i)
+            bytes[i] = static_cast<char>(flip(static_cast<std::uint8_t>(bytes[i])));
+        std::ofstream(dicom, std::ios::binary | std::ios::trunc) << bytes;
+        const QString dicomError = loadError(dicom, {});
+        QVERIFY2(dicomError.contains("jpeg.dcm") && dicomError.contains("damaged"),
+                 qPrintable(dicomError));
+    }
+
+    // Issue 14.7: a valid PNG of 20 megapixels that compresses to a few tens of kilobytes
+    // (a decompression bomb within the pixel limit) is refused before it is decoded.
+    void refusesDecompressionBombs() {
+        const fs::path bomb = fs::path(dir_.path().toStdString()) / "bomb-20mp.png";
+        QVERIFY(cv::imwrite(bomb.string(), cv::Mat(4000, 5000, CV_8UC3, cv::Scalar(200, 150, 120)),
+                            {cv::IMWRITE_PNG_COMPRESSION, 9}));
+        QVERIFY(fs::file_size(bomb) < 200'000);
+        const QString error = loadError(bomb, {});
+        QVERIFY2(error.contains("bomb-20mp.png") && error.contains("decompression bomb"),
+                 qPrintable(error));
     }
 
     void refusesBadFiles() {
