@@ -2,6 +2,7 @@
 #include <QtTest>
 
 #include <QTemporaryDir>
+#include <filesystem>
 
 #include "dermreader/records/Accounts.h"
 #include "dermreader/records/Schema.h"
@@ -79,6 +80,37 @@ class TestAccounts : public QObject {
         QCOMPARE(lines.size(),
                  1 + int(readAuditLog(db).size()) - 1);  // the export's own entry follows it
         QVERIFY(lines.last().endsWith(",Coord,note,\"a, \"\"quoted\"\" detail\""));
+        // Exports hold truth and names: their owner's only.
+        QCOMPARE(std::filesystem::status(file).permissions() & std::filesystem::perms::all,
+                 std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
+    }
+
+    // Issue 14.10: a password typed into the name field never reaches the audit log, and
+    // guessing locks the account.
+    void failedLoginsNameNoOneAndLockTheAccount() {
+        Database db = openWorkstationDatabase(dir_.filePath("logins.sqlite").toStdString());
+        Accounts accounts(db);
+        const User boss = accounts.create(std::nullopt, "Coord", Role::Coordinator, 20, "secret-1");
+        QVERIFY_THROWS_EXCEPTION(AccessDenied,
+                                 accounts.authenticate("my-real-password-42", "whatever"));
+        for (const auto& entry : readAuditLog(db)) {
+            QVERIFY(entry.detail.find("my-real-password") == std::string::npos);
+            QVERIFY(entry.userName.find("my-real-password") == std::string::npos);
+        }
+        for (int i = 0; i < Accounts::kLockoutFailures; ++i)
+            QVERIFY_THROWS_EXCEPTION(AccessDenied, accounts.authenticate("Coord", "wrong guess"));
+        QString error;
+        try {
+            accounts.authenticate("Coord", "secret-1");  // right, but too late
+        } catch (const AccessDenied& e) {
+            error = QString::fromUtf8(e.what());
+        }
+        QVERIFY2(error.contains("locked"), qPrintable(error));
+        // Fewer failures than the limit, then the right password: fine.
+        const User other = accounts.create(boss, "Other", Role::Reader, 1, "other-pass");
+        for (int i = 0; i + 1 < Accounts::kLockoutFailures; ++i)
+            QVERIFY_THROWS_EXCEPTION(AccessDenied, accounts.authenticate("Other", "nope"));
+        QCOMPARE(accounts.authenticate("Other", "other-pass").id, other.id);
     }
 };
 

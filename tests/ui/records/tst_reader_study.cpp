@@ -6,8 +6,11 @@
 #include <QProcess>
 #include <QTemporaryDir>
 #include <fstream>
+#include <random>
 #include <set>
 #include <sstream>
+
+#include <sqlite3.h>
 
 #include "TestData.h"
 #include "dermreader/records/Accounts.h"
@@ -116,6 +119,71 @@ class TestReaderStudy : public QObject {
         ReaderSession session(db, reader, study);
         while (auto item = session.next())
             session.record(*item, scriptedAnswer(reader, nameOf(item->path)), 2.0);
+    }
+
+    // One round of the kill test: QVERIFY failures return early (the caller checks).
+    void killOnce(const QString& mode, int killAfter, int& acknowledgedTotal, int& lost) {
+        const fs::path path = freshDatabase();
+        std::int64_t study = 0;
+        {
+            Database db = openWorkstationDatabase(path);
+            Accounts accounts(db);
+            const User coordinator =
+                accounts.create(std::nullopt, "coord", Role::Coordinator, 10, "coord-pass");
+            const User reader =
+                accounts.create(coordinator, "reader", Role::Reader, 4, "reader-pass");
+            std::vector<StudyCandidate> pool;
+            for (int i = 0; i < 30; ++i) {
+                pool.push_back(candidate("m" + std::to_string(i), "melanoma"));
+                pool.push_back(candidate("n" + std::to_string(i), "nevus"));
+            }
+            ReaderStudies studies(db, taxonomy());
+            StudySpec spec;
+            spec.name = "durability";
+            spec.task = StudyTask::MelanocyticDermoscopic;
+            spec.malignantCases = 30;
+            spec.benignCases = 30;
+            study = studies.create(coordinator, spec, pool);
+            studies.open(coordinator, study);
+            studies.addReader(coordinator, study, reader.id);
+        }
+        QProcess child;
+        child.start(STUDY_CHILD, {mode, QString::fromStdString(path.string()),
+                                  QString::number(study), "reader", "reader-pass", "30"});
+        QVERIFY(child.waitForStarted());
+        std::vector<std::int64_t> acknowledged;
+        while (static_cast<int>(acknowledged.size()) < killAfter) {
+            QVERIFY2(child.waitForReadyRead(20000), qPrintable(child.readAllStandardError()));
+            while (child.canReadLine()) {
+                const QString line = QString::fromUtf8(child.readLine()).trimmed();
+                QVERIFY2(line.startsWith("ack "), qPrintable(line));
+                acknowledged.push_back(line.mid(4).toLongLong());
+            }
+        }
+        child.kill();  // SIGKILL: no destructor, no commit hook, nothing runs after this
+        QVERIFY(child.waitForFinished());
+        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
+
+        Database db = openWorkstationDatabase(path);
+        Statement integrity = db.prepare("PRAGMA integrity_check");
+        QVERIFY(integrity.step());
+        QCOMPARE(QString::fromStdString(integrity.text(0)), QString("ok"));
+        std::set<std::int64_t> stored;
+        {
+            Statement decided = db.prepare("SELECT case_id FROM decisions");
+            while (decided.step())
+                stored.insert(decided.integer(0));
+        }
+        acknowledgedTotal += static_cast<int>(acknowledged.size());
+        for (auto caseId : acknowledged)
+            lost += stored.count(caseId) ? 0 : 1;
+        // Resuming starts at the first case without a decision.
+        const User reader = Accounts(db).authenticate("reader", "reader-pass");
+        ReaderSession session(db, reader, study);
+        const auto next = session.next();
+        QVERIFY(next.has_value());
+        QVERIFY(!stored.count(next->caseId));
+        QCOMPARE(next->ordinal, int(stored.size()) + 1);
     }
 
   private Q_SLOTS:
@@ -376,6 +444,122 @@ class TestReaderStudy : public QObject {
         QCOMPARE(results.unaided.specificity, 0.75);
     }
 
+    // Issue 14.8-14.11: what an outside tool or a stale User could do to the records.
+    void tamperingIsRefused() {
+        Fixture f = handBuiltStudy();
+        const fs::path path = f.db.path();
+        // The database holds truth and password hashes: its owner's only.
+        QCOMPARE(fs::status(path).permissions() & fs::perms::all,
+                 fs::perms::owner_read | fs::perms::owner_write);
+        ReaderSession session(f.db, f.reader1, f.study);
+        const auto first = session.next();
+        session.record(*first, scriptedAnswer(f.reader1, nameOf(first->path)), 2.0);
+
+        // INSERT OR REPLACE used to rewrite audit entry 1 and flip a decision, around the
+        // update/delete triggers; now refused, even from a connection without our pragmas.
+        sqlite3* raw = nullptr;
+        QCOMPARE(sqlite3_open(path.c_str(), &raw), SQLITE_OK);
+        auto rawExec = [raw](const std::string& sql) {
+            char* error = nullptr;
+            const int rc = sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, &error);
+            sqlite3_free(error);
+            return rc;
+        };
+        sqlite3_busy_timeout(raw, 5000);
+        QVERIFY(rawExec("INSERT OR REPLACE INTO audit_log(id, at, user_name, action) "
+                        "VALUES (1, 't', 'x', 'forged')") != SQLITE_OK);
+        {  // a stepped statement holds a read snapshot: let it go before reading again
+            Statement decision = f.db.prepare("SELECT id, case_id, user_id, biopsy FROM decisions");
+            QVERIFY(decision.step());
+            QVERIFY(rawExec("INSERT OR REPLACE INTO decisions(id, case_id, user_id, phase, biopsy, "
+                            "seconds, decided_at) VALUES (" +
+                            std::to_string(decision.integer(0)) + ", " +
+                            std::to_string(decision.integer(1)) + ", " +
+                            std::to_string(decision.integer(2)) + ", 'unaided', " +
+                            std::to_string(1 - decision.integer(3)) + ", 1, 't')") != SQLITE_OK);
+        }
+        // An opened study keeps what it was opened with; a closed one never reopens as a draft.
+        const std::string id = std::to_string(f.study);
+        QVERIFY(rawExec("UPDATE studies SET malignant_cases = 1 WHERE id = " + id) != SQLITE_OK);
+        ReaderStudies(f.db, taxonomy()).close(f.coordinator, f.study);
+        QVERIFY(rawExec("UPDATE studies SET state = 'draft' WHERE id = " + id) != SQLITE_OK);
+        QVERIFY(rawExec("UPDATE study_cases SET truth_node = 'nevus' WHERE study_id = " + id) !=
+                SQLITE_OK);
+
+        // The audit log's hash chain holds, and shows an edit made with the triggers dropped.
+        AuditChainCheck chain = verifyAuditChain(f.db);
+        QVERIFY(chain.intact);
+        QVERIFY(chain.entries >= 8);
+        QCOMPARE(rawExec("DROP TRIGGER audit_log_is_append_only_update"), SQLITE_OK);
+        QCOMPARE(rawExec("UPDATE audit_log SET detail = 'nothing happened' WHERE id = 3"),
+                 SQLITE_OK);
+        sqlite3_close(raw);
+        chain = verifyAuditChain(f.db);
+        QVERIFY(!chain.intact);
+        QCOMPARE(chain.firstBroken, std::optional<std::int64_t>(3));
+
+        // Authorisation is the database's, not the caller's User: a deactivated reader's open
+        // session records nothing more, a forged User opens nothing, a deactivated coordinator
+        // creates no accounts.
+        Accounts accounts(f.db);
+        const User second = accounts.create(f.coordinator, "second coordinator", Role::Coordinator,
+                                            4, "second-pass");
+        accounts.deactivate(f.coordinator, second.id);
+        QVERIFY_THROWS_EXCEPTION(
+            AccessDenied, accounts.create(second, "late account", Role::Reader, 1, "late-pass1"));
+        User forged = f.reader2;
+        forged.id = 9999;
+        QVERIFY_THROWS_EXCEPTION(AccessDenied, ReaderSession(f.db, forged, f.study));
+
+        // A backup is a consistent copy, also its owner's only.
+        const fs::path backup = freshDatabase();
+        backupDatabase(f.db, f.coordinator, backup);
+        QCOMPARE(fs::status(backup).permissions() & fs::perms::all,
+                 fs::perms::owner_read | fs::perms::owner_write);
+        Database copy = openWorkstationDatabase(backup);
+        QCOMPARE(readAuditLog(copy).size() + 1, readAuditLog(f.db).size());  // + "back up"
+    }
+
+    void aDeactivatedReadersOpenSessionRecordsNothing() {
+        Fixture f = handBuiltStudy();
+        ReaderSession session(f.db, f.reader1, f.study);
+        Accounts(f.db).deactivate(f.coordinator, f.reader1.id);
+        const auto item = session.next();
+        QVERIFY_THROWS_EXCEPTION(
+            AccessDenied,
+            session.record(*item, scriptedAnswer(f.reader1, nameOf(item->path)), 1.0));
+    }
+
+    // A database with a damaged page is refused at open, with the damage named.
+    void aDamagedDatabaseIsRefusedAtOpen() {
+        const fs::path path = freshDatabase();
+        {
+            Database db = openWorkstationDatabase(path);
+            for (int i = 0; i < 400; ++i) {
+                db.exec("INSERT INTO images(path, content_hash, collection, added_at) VALUES ('/p" +
+                        std::to_string(i) + "/a-long-enough-name-to-fill-pages.jpg', 'h" +
+                        std::to_string(i) + "', 'c', 't')");
+            }
+        }
+        const auto size = fs::file_size(path);
+        QVERIFY(size > 6 * 4096);
+        {
+            std::fstream file(path, std::ios::in | std::ios::out | std::ios::binary);
+            file.seekp(static_cast<std::streamoff>(size - 2 * 4096));  // a page near the end
+            const std::string garbage(4096, '\x5A');
+            file.write(garbage.data(), static_cast<std::streamsize>(garbage.size()));
+        }
+        QString error;
+        try {
+            openWorkstationDatabase(path);
+        } catch (const DatabaseError& e) {
+            error = QString::fromUtf8(e.what());
+        }
+        QVERIFY2(
+            error.contains("is damaged") && error.contains(QString::fromStdString(path.string())),
+            qPrintable(error));
+    }
+
     void migrationKeepsOldData() {
         const fs::path path = freshDatabase();
         {
@@ -466,66 +650,25 @@ class TestReaderStudy : public QObject {
         QTest::newRow("reading window") << "read-ui";
     }
 
+    // Kills a reader's process (SIGKILL) after a random number of acknowledged decisions and
+    // checks every acknowledged one is in the database. One round per mode in the suite;
+    // packaging/kill-test.sh sets DERMREADER_KILL_ROUNDS=100 and reads the tally printed.
     void killedReaderLosesNoAcknowledgedDecision() {
         QFETCH(QString, mode);
-        const fs::path path = freshDatabase();
-        std::int64_t study = 0;
-        {
-            Database db = openWorkstationDatabase(path);
-            Accounts accounts(db);
-            const User coordinator =
-                accounts.create(std::nullopt, "coord", Role::Coordinator, 10, "coord-pass");
-            const User reader =
-                accounts.create(coordinator, "reader", Role::Reader, 4, "reader-pass");
-            std::vector<StudyCandidate> pool;
-            for (int i = 0; i < 30; ++i) {
-                pool.push_back(candidate("m" + std::to_string(i), "melanoma"));
-                pool.push_back(candidate("n" + std::to_string(i), "nevus"));
-            }
-            ReaderStudies studies(db, taxonomy());
-            StudySpec spec;
-            spec.name = "durability";
-            spec.task = StudyTask::MelanocyticDermoscopic;
-            spec.malignantCases = 30;
-            spec.benignCases = 30;
-            study = studies.create(coordinator, spec, pool);
-            studies.open(coordinator, study);
-            studies.addReader(coordinator, study, reader.id);
+        const int rounds = std::max(1, qEnvironmentVariableIntValue("DERMREADER_KILL_ROUNDS"));
+        std::mt19937 random(7);
+        int acknowledgedTotal = 0, lost = 0;
+        for (int round = 0; round < rounds; ++round) {
+            const int killAfter = 1 + static_cast<int>(random() % 12);
+            int roundLost = 0;
+            killOnce(mode, killAfter, acknowledgedTotal, roundLost);
+            if (QTest::currentTestFailed())
+                return;
+            lost += roundLost;
         }
-        QProcess child;
-        child.start(STUDY_CHILD, {mode, QString::fromStdString(path.string()),
-                                  QString::number(study), "reader", "reader-pass", "30"});
-        QVERIFY(child.waitForStarted());
-        std::vector<std::int64_t> acknowledged;
-        while (acknowledged.size() < 7) {
-            QVERIFY2(child.waitForReadyRead(20000), qPrintable(child.readAllStandardError()));
-            while (child.canReadLine()) {
-                const QString line = QString::fromUtf8(child.readLine()).trimmed();
-                QVERIFY2(line.startsWith("ack "), qPrintable(line));
-                acknowledged.push_back(line.mid(4).toLongLong());
-            }
-        }
-        child.kill();  // SIGKILL: no destructor, no commit hook, nothing runs after this
-        QVERIFY(child.waitForFinished());
-        QCOMPARE(child.exitStatus(), QProcess::CrashExit);
-
-        Database db = openWorkstationDatabase(path);
-        Statement integrity = db.prepare("PRAGMA integrity_check");
-        QVERIFY(integrity.step());
-        QCOMPARE(QString::fromStdString(integrity.text(0)), QString("ok"));
-        std::set<std::int64_t> stored;
-        Statement decided = db.prepare("SELECT case_id FROM decisions");
-        while (decided.step())
-            stored.insert(decided.integer(0));
-        for (auto caseId : acknowledged)
-            QVERIFY2(stored.count(caseId), "an acknowledged decision was lost");
-        // Resuming starts at the first case without a decision.
-        const User reader = Accounts(db).authenticate("reader", "reader-pass");
-        ReaderSession session(db, reader, study);
-        const auto next = session.next();
-        QVERIFY(next.has_value());
-        QVERIFY(!stored.count(next->caseId));
-        QCOMPARE(next->ordinal, int(stored.size()) + 1);
+        qInfo("kill test (%s): %d rounds, %d acknowledged decisions, %d lost", qPrintable(mode),
+              rounds, acknowledgedTotal, lost);
+        QCOMPARE(lost, 0);
     }
 
     void twoProcessesShareTheDatabase() {

@@ -565,6 +565,8 @@ class TestReaderStudyUi : public QObject {
         QCOMPARE(window.progressTable()->item(0, 2)->text(), QString("0 of 6 decisions"));
         // Who did what is in the audit log the coordinator can read.
         std::unique_ptr<QTableWidget> audit(window.showAuditLog());
+        QVERIFY2(audit->windowTitle().contains("hash chain intact"),
+                 qPrintable(audit->windowTitle()));
         QStringList actions;
         for (int row = 0; row < audit->rowCount(); ++row)
             actions << audit->item(row, 2)->text();

@@ -54,6 +54,22 @@ void requireRole(const User& user, std::initializer_list<Role> roles, std::strin
                        std::string(action));
 }
 
+void requireRole(const Database& database, const User& user, std::initializer_list<Role> roles,
+                 std::string_view action) {
+    // The caller's User is only a claim: the account as the database has it now decides
+    // (deactivated since sign-in, role changed, or never signed in at all).
+    Statement statement = database.prepare("SELECT name, role, active FROM users WHERE id = ?1");
+    statement.bind(1, user.id);
+    if (!statement.step() || statement.integer(2) == 0) {
+        throw AccessDenied("the account '" + user.name +
+                           "' is deactivated or unknown: it may not " + std::string(action));
+    }
+    User current = user;
+    current.name = statement.text(0);
+    current.role = parseRole(statement.text(1)).value_or(Role::Reader);
+    requireRole(current, roles, action);
+}
+
 std::string hashPassword(const std::string& password) {
     initSodium();
     char hash[crypto_pwhash_STRBYTES];
@@ -88,7 +104,7 @@ User Accounts::create(const std::optional<User>& creator, const std::string& nam
     User user;
     database_.transaction([&] {
         if (creator) {
-            requireRole(*creator, {Role::Coordinator}, "create accounts");
+            requireRole(database_, *creator, {Role::Coordinator}, "create accounts");
         } else if (!empty()) {
             throw AccessDenied("only a coordinator may create accounts");
         } else if (role != Role::Coordinator) {
@@ -127,12 +143,32 @@ User Accounts::authenticate(const std::string& name, const std::string& password
     } else {
         hashPassword(password);  // the same delay for unknown names: no user enumeration
     }
+    // After kLockoutFailures failed logins in kLockoutMinutes, the account refuses even the
+    // right password until the window has passed: guessing stays slow.
+    if (user && recentFailures(user->id) >= kLockoutFailures) {
+        audit(database_, user, "login refused", "account locked after failed logins");
+        throw AccessDenied("the account '" + user->name + "' is locked for " +
+                           std::to_string(kLockoutMinutes) + " minutes after " +
+                           std::to_string(kLockoutFailures) + " failed logins");
+    }
     if (!valid) {
-        audit(database_, std::nullopt, "login failed", name);
+        // Only a known account is named: what was typed into the name field may be a password.
+        audit(database_, user, "login failed", user ? "wrong password" : "unknown account");
         throw AccessDenied("unknown user name or wrong password");
     }
     audit(database_, user, "login");
     return *user;
+}
+
+int Accounts::recentFailures(std::int64_t userId) const {
+    // Failures since the last successful login, within the lockout window.
+    Statement statement = database_.prepare(
+        "SELECT count(*) FROM audit_log WHERE user_id = ?1 AND action = 'login failed' "
+        "AND at >= strftime('%Y-%m-%dT%H:%M:%SZ', 'now', ?2) AND id > coalesce("
+        "(SELECT max(id) FROM audit_log WHERE user_id = ?1 AND action = 'login'), 0)");
+    statement.bind(1, userId).bind(2, "-" + std::to_string(kLockoutMinutes) + " minutes");
+    statement.step();
+    return static_cast<int>(statement.integer(0));
 }
 
 void Accounts::changePassword(const User& user, const std::string& oldPassword,
@@ -151,7 +187,7 @@ void Accounts::changePassword(const User& user, const std::string& oldPassword,
 }
 
 void Accounts::deactivate(const User& coordinator, std::int64_t userId) {
-    requireRole(coordinator, {Role::Coordinator}, "deactivate accounts");
+    requireRole(database_, coordinator, {Role::Coordinator}, "deactivate accounts");
     if (userId == coordinator.id)
         throw std::invalid_argument("a coordinator cannot deactivate their own account");
     const auto user = find(userId);
@@ -180,18 +216,103 @@ std::optional<User> Accounts::find(std::int64_t id) const {
     return readUser(statement);
 }
 
+namespace {
+
+constexpr int kAuditChainSchemaVersion = 5;  // the migration that added audit_log.chain
+
+// Each entry's link: SHA-256 over the previous link and every field, so changing, removing or
+// inserting an entry anywhere breaks every link after it.
+std::string chainLink(const std::string& previous, std::int64_t id, const std::string& at,
+                      std::optional<std::int64_t> userId, std::string_view userName,
+                      std::string_view action, std::string_view detail) {
+    initSodium();
+    std::string text = previous;
+    for (const std::string& field :
+         {std::to_string(id), at, userId ? std::to_string(*userId) : std::string("null"),
+          std::string(userName), std::string(action), std::string(detail)}) {
+        text += '\x1f';  // unit separator: fields cannot run into each other
+        text += std::to_string(field.size()) + ':' + field;
+    }
+    unsigned char digest[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
+    char hex[2 * crypto_hash_sha256_BYTES + 1];
+    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+    return hex;
+}
+
+}  // namespace
+
 void audit(Database& database, const std::optional<User>& user, std::string_view action,
            std::string_view detail) {
-    database
-        .prepare(
-            "INSERT INTO audit_log(at, user_id, user_name, action, detail) "
-            "VALUES (?1, ?2, ?3, ?4, ?5)")
-        .bind(1, nowUtc())
-        .bind(2, user ? std::optional<std::int64_t>(user->id) : std::nullopt)
-        .bind(3, user ? user->name : std::string("-"))
-        .bind(4, action)
-        .bind(5, detail)
-        .run();
+    // In a write transaction (a savepoint when the caller has one): the previous link read is
+    // the last one when this entry is written, whichever connection writes next.
+    database.transaction([&] {
+        const bool hasChain = database.schemaVersion() >= kAuditChainSchemaVersion;
+        Statement last =
+            database.prepare(hasChain ? "SELECT id, chain FROM audit_log ORDER BY id DESC LIMIT 1"
+                                      : "SELECT id, '' FROM audit_log ORDER BY id DESC LIMIT 1");
+        std::int64_t id = 1;
+        std::string previous;
+        if (last.step()) {
+            id = last.integer(0) + 1;
+            previous = last.text(1);
+        }
+        const std::string at = nowUtc();
+        const auto userId = user ? std::optional<std::int64_t>(user->id) : std::nullopt;
+        const std::string userName = user ? user->name : std::string("-");
+        if (!hasChain) {  // a database opened at an older version (tests of migrations)
+            database
+                .prepare(
+                    "INSERT INTO audit_log(id, at, user_id, user_name, action, detail) "
+                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
+                .bind(1, id)
+                .bind(2, at)
+                .bind(3, userId)
+                .bind(4, userName)
+                .bind(5, action)
+                .bind(6, detail)
+                .run();
+            return;
+        }
+        database
+            .prepare(
+                "INSERT INTO audit_log(id, at, user_id, user_name, action, detail, chain) "
+                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
+            .bind(1, id)
+            .bind(2, at)
+            .bind(3, userId)
+            .bind(4, userName)
+            .bind(5, action)
+            .bind(6, detail)
+            .bind(7, chainLink(previous, id, at, userId, userName, action, detail))
+            .run();
+    });
+}
+
+AuditChainCheck verifyAuditChain(const Database& database) {
+    AuditChainCheck check;
+    Statement rows = database.prepare(
+        "SELECT id, at, user_id, user_name, action, detail, chain FROM audit_log ORDER BY id");
+    std::string previous;
+    bool chained = false;
+    while (rows.step()) {
+        const std::string link = rows.text(6);
+        if (link.empty() && !chained) {
+            ++check.unchained;  // written before the chain existed
+            continue;
+        }
+        chained = true;
+        ++check.entries;
+        const std::int64_t id = rows.integer(0);
+        if (link != chainLink(previous, id, rows.text(1), rows.optionalInteger(2), rows.text(3),
+                              rows.text(4), rows.text(5))) {
+            check.intact = false;
+            check.firstBroken = id;
+            return check;
+        }
+        previous = link;
+    }
+    return check;
 }
 
 namespace {
@@ -209,14 +330,14 @@ std::string csvField(const std::string& text) {
 
 void exportAuditLogCsv(Database& database, const User& coordinator,
                        const std::filesystem::path& file) {
-    requireRole(coordinator, {Role::Coordinator}, "export the audit log");
+    requireRole(database, coordinator, {Role::Coordinator}, "export the audit log");
     std::string text = "id,at,user_id,user_name,action,detail\n";
     for (const auto& e : readAuditLog(database)) {
         text += std::to_string(e.id) + "," + e.at + "," +
                 (e.userId ? std::to_string(*e.userId) : std::string()) + "," +
                 csvField(e.userName) + "," + csvField(e.action) + "," + csvField(e.detail) + "\n";
     }
-    engine::writeFileAtomically(file, text);
+    engine::writeFileAtomically(file, text, engine::FileAccess::OwnerOnly);
     audit(database, coordinator, "export audit log", file.string());
 }
 
@@ -231,6 +352,13 @@ std::vector<AuditEntry> readAuditLog(const Database& database, std::int64_t afte
                            statement.text(3), statement.text(4), statement.text(5)});
     }
     return entries;
+}
+
+void backupDatabase(Database& database, const User& coordinator,
+                    const std::filesystem::path& file) {
+    requireRole(database, coordinator, {Role::Coordinator}, "back up the database");
+    database.backupTo(file);
+    audit(database, coordinator, "back up database", file.string());
 }
 
 }  // namespace dermreader::records

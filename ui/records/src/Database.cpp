@@ -1,5 +1,8 @@
 #include "dermreader/records/Database.h"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <sqlite3.h>
 
 #include <chrono>
@@ -143,6 +146,16 @@ void Database::fail(const std::string& what) const {
     throw DatabaseError(message);
 }
 
+namespace {
+
+void createOwnerOnly(const std::filesystem::path& path) {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0)
+        ::close(fd);  // EEXIST: an existing file keeps its mode
+}
+
+}  // namespace
+
 Database Database::open(const std::filesystem::path& path,
                         const std::vector<Migration>& migrations) {
     Database database(path);
@@ -150,6 +163,9 @@ Database Database::open(const std::filesystem::path& path,
         std::error_code ignored;
         std::filesystem::create_directories(path.parent_path(), ignored);
     }
+    // It holds ground truth, password hashes and patient names: a new file is its owner's
+    // only (SQLite gives its -wal and -shm files the same mode).
+    createOwnerOnly(path);
     const int status = sqlite3_open_v2(
         path.c_str(), &database.handle_,
         SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX, nullptr);
@@ -166,6 +182,10 @@ Database Database::open(const std::filesystem::path& path,
     }
     database.exec("PRAGMA synchronous=FULL");
     database.exec("PRAGMA foreign_keys=ON");
+    // INSERT OR REPLACE deletes the conflicting row: with this on, the delete triggers that
+    // keep the audit log and decisions final fire for it too.
+    database.exec("PRAGMA recursive_triggers=ON");
+    database.checkIntegrity();
     database.migrate(migrations);
     return database;
 }
@@ -176,8 +196,57 @@ int Database::schemaVersion() const {
     return static_cast<int>(statement.integer(0));
 }
 
+void Database::checkIntegrity() const {
+    std::string problems;
+    try {
+        Statement check = prepare("PRAGMA quick_check(5)");
+        while (check.step()) {
+            const std::string line = check.text(0);
+            if (line != "ok")
+                problems += (problems.empty() ? "" : "; ") + line;
+        }
+    } catch (const DatabaseError& e) {  // too damaged for the check itself to run
+        problems = e.what();
+    }
+    if (!problems.empty())
+        throw DatabaseError("database '" + path_.string() +
+                            "' is damaged (SQLite quick_check: " + problems +
+                            "); restore a backup (*.before-v*, or one made from Reader studies)");
+}
+
+void Database::backupTo(const std::filesystem::path& file) const {
+    createOwnerOnly(file);
+    sqlite3* destination = nullptr;
+    if (sqlite3_open_v2(file.c_str(), &destination, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE,
+                        nullptr) != SQLITE_OK) {
+        const std::string message = destination ? sqlite3_errmsg(destination) : "out of memory";
+        sqlite3_close(destination);
+        throw DatabaseError("cannot back up to '" + file.string() + "': " + message);
+    }
+    sqlite3_backup* backup = sqlite3_backup_init(destination, "main", handle_, "main");
+    int status = backup ? SQLITE_OK : sqlite3_errcode(destination);
+    if (backup) {
+        do {
+            status = sqlite3_backup_step(backup, 256);
+            if (status == SQLITE_BUSY || status == SQLITE_LOCKED)
+                sqlite3_sleep(20);
+        } while (status == SQLITE_OK || status == SQLITE_BUSY || status == SQLITE_LOCKED);
+        sqlite3_backup_finish(backup);
+    }
+    const std::string message = sqlite3_errmsg(destination);
+    sqlite3_close(destination);
+    if (status != SQLITE_DONE)
+        throw DatabaseError("cannot back up '" + path_.string() + "' to '" + file.string() +
+                            "': " + message);
+}
+
 void Database::migrate(const std::vector<Migration>& migrations) {
     const int latest = migrations.empty() ? 0 : migrations.back().version;
+    // A database that a migration is about to change is copied first: a failed or unwanted
+    // upgrade can be undone by hand.
+    const int before = schemaVersion();
+    if (before > 0 && before < latest)
+        backupTo(path_.string() + ".before-v" + std::to_string(latest));
     // Read and upgrade under the write lock, so two processes opening a new file at once
     // cannot both apply the same migration.
     transaction([&] {

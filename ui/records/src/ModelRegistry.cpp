@@ -18,14 +18,14 @@ RegisteredModel readModel(const Statement& row) {
             row.text(5),    row.text(6), row.text(7), row.text(8), row.integer(9) != 0};
 }
 
-void requireTrainer(const User& user, std::string_view action) {
-    requireRole(user, {Role::Trainer, Role::Coordinator}, action);
+void requireTrainer(const Database& database, const User& user, std::string_view action) {
+    requireRole(database, user, {Role::Trainer, Role::Coordinator}, action);
 }
 
 }  // namespace
 
 RegisteredModel ModelRegistry::registerBundle(const User& user, const fs::path& bundle) {
-    requireTrainer(user, "register models");
+    requireTrainer(database_, user, "register models");
     const engine::ModelManifest manifest = engine::readManifest(bundle);
     const std::string path = fs::absolute(manifest.bundleDir).lexically_normal().string();
     database_.transaction([&] {
@@ -55,7 +55,7 @@ RegisteredModel ModelRegistry::registerBundle(const User& user, const fs::path& 
 }
 
 void ModelRegistry::activate(const User& user, std::int64_t model) {
-    requireTrainer(user, "activate models");
+    requireTrainer(database_, user, "activate models");
     const auto entry = find(model);
     if (!entry)
         throw std::invalid_argument("there is no registered model " + std::to_string(model));
@@ -82,7 +82,7 @@ void ModelRegistry::activate(const User& user, std::int64_t model) {
 }
 
 bool ModelRegistry::rollback(const User& user) {
-    requireTrainer(user, "roll back models");
+    requireTrainer(database_, user, "roll back models");
     const auto current = active();
     if (!current)
         return false;

@@ -316,7 +316,7 @@ TrainingOverlap trainingOverlap(const std::vector<StudyCase>& cases,
 
 std::int64_t ReaderStudies::create(const User& coordinator, const StudySpec& specIn,
                                    const std::vector<StudyCandidate>& candidates) {
-    requireRole(coordinator, {Role::Coordinator}, "create studies");
+    requireRole(database_, coordinator, {Role::Coordinator}, "create studies");
     StudySpec spec = specIn;
     if (spec.name.empty())
         throw std::invalid_argument("a study needs a name");
@@ -392,7 +392,7 @@ void ReaderStudies::requireDraft(std::int64_t study) const {
 void ReaderStudies::setCnnScores(const User& coordinator, std::int64_t study,
                                  const std::string& model,
                                  const std::vector<std::pair<std::int64_t, double>>& scores) {
-    requireRole(coordinator, {Role::Coordinator}, "score study cases");
+    requireRole(database_, coordinator, {Role::Coordinator}, "score study cases");
     database_.transaction([&] {
         requireDraft(study);
         Statement update = database_.prepare(
@@ -412,7 +412,7 @@ void ReaderStudies::setCnnScores(const User& coordinator, std::int64_t study,
 }
 
 void ReaderStudies::open(const User& coordinator, std::int64_t study) {
-    requireRole(coordinator, {Role::Coordinator}, "open studies");
+    requireRole(database_, coordinator, {Role::Coordinator}, "open studies");
     database_.transaction([&] {
         requireDraft(study);
         database_.prepare("UPDATE studies SET state = 'open', opened_at = ?1 WHERE id = ?2")
@@ -424,7 +424,7 @@ void ReaderStudies::open(const User& coordinator, std::int64_t study) {
 }
 
 void ReaderStudies::close(const User& coordinator, std::int64_t study) {
-    requireRole(coordinator, {Role::Coordinator}, "close studies");
+    requireRole(database_, coordinator, {Role::Coordinator}, "close studies");
     database_.transaction([&] {
         database_.prepare("UPDATE studies SET state = 'closed' WHERE id = ?1 AND state = 'open'")
             .bind(1, study)
@@ -436,7 +436,7 @@ void ReaderStudies::close(const User& coordinator, std::int64_t study) {
 }
 
 void ReaderStudies::addReader(const User& coordinator, std::int64_t study, std::int64_t readerId) {
-    requireRole(coordinator, {Role::Coordinator}, "assign readers");
+    requireRole(database_, coordinator, {Role::Coordinator}, "assign readers");
     Accounts accounts(database_);
     const auto reader = accounts.find(readerId);
     if (!reader)
@@ -485,13 +485,13 @@ std::vector<StudyInfo> ReaderStudies::studiesFor(const User& user) const {
 }
 
 std::vector<StudyCase> ReaderStudies::cases(const User& coordinator, std::int64_t study) const {
-    requireRole(coordinator, {Role::Coordinator}, "see study cases");
+    requireRole(database_, coordinator, {Role::Coordinator}, "see study cases");
     return loadCases(database_, study);
 }
 
 std::vector<ReaderProgress> ReaderStudies::progress(const User& coordinator,
                                                     std::int64_t study) const {
-    requireRole(coordinator, {Role::Coordinator}, "see reader progress");
+    requireRole(database_, coordinator, {Role::Coordinator}, "see reader progress");
     const StudyInfo info = loadStudy(database_, study);
     Statement statement = database_.prepare(R"sql(
         SELECT u.id, u.name, u.role, u.experience_years,
@@ -518,6 +518,7 @@ std::vector<ReaderProgress> ReaderStudies::progress(const User& coordinator,
 
 ReaderSession::ReaderSession(Database& database, const User& reader, std::int64_t study)
     : database_(database), reader_(reader), study_(loadStudy(database, study)) {
+    requireRole(database_, reader_, {Role::Reader}, "read studies");
     if (study_.state != StudyState::Open)
         throw AccessDenied("study '" + study_.spec.name + "' is not open for reading");
     Statement assigned = database_.prepare(
@@ -570,6 +571,8 @@ void ReaderSession::record(const CaseToRead& item, const Answer& answer, double 
     if (item.phase == Phase::Aided && !study_.spec.aiAssisted)
         throw std::invalid_argument("this study has no AI-assisted read");
     database_.transaction([&] {
+        // Deactivated while the session was open: nothing more is recorded.
+        requireRole(database_, reader_, {Role::Reader}, "record decisions");
         if (loadStudy(database_, study_.id).state != StudyState::Open)
             throw AccessDenied("study '" + study_.spec.name + "' is closed");
         Statement inOrder = database_.prepare(
@@ -623,7 +626,7 @@ void ReaderSession::pause() {
 // --- results and exports -----------------------------------------------------------------
 
 StudyResults studyResults(Database& database, const User& coordinator, std::int64_t study) {
-    requireRole(coordinator, {Role::Coordinator}, "see study results");
+    requireRole(database, coordinator, {Role::Coordinator}, "see study results");
     StudyResults results;
     results.study = loadStudy(database, study);
     const std::vector<StudyCase> cases = loadCases(database, study);
@@ -704,7 +707,7 @@ StudyResults studyResults(Database& database, const User& coordinator, std::int6
 
 void exportDecisionsCsv(Database& database, const User& coordinator, std::int64_t study,
                         const fs::path& file) {
-    requireRole(coordinator, {Role::Coordinator}, "export study data");
+    requireRole(database, coordinator, {Role::Coordinator}, "export study data");
     const std::vector<StudyCase> cases = loadCases(database, study);
     std::map<std::int64_t, const StudyCase*> byId;
     for (const auto& c : cases)
@@ -724,13 +727,13 @@ void exportDecisionsCsv(Database& database, const User& coordinator, std::int64_
             << (d.answer.confidence ? std::to_string(*d.answer.confidence) : "") << ','
             << number(d.seconds) << ',' << d.decidedAt << '\n';
     }
-    engine::writeFileAtomically(file, out.str());
+    engine::writeFileAtomically(file, out.str(), engine::FileAccess::OwnerOnly);
     audit(database, coordinator, "export decisions", "study " + std::to_string(study));
 }
 
 void exportImrmc(Database& database, const User& coordinator, std::int64_t study,
                  const fs::path& file) {
-    requireRole(coordinator, {Role::Coordinator}, "export study data");
+    requireRole(database, coordinator, {Role::Coordinator}, "export study data");
     const StudyInfo info = loadStudy(database, study);
     const std::vector<StudyCase> cases = loadCases(database, study);
     const auto decisions = loadDecisions(database, study);
@@ -772,7 +775,7 @@ void exportImrmc(Database& database, const User& coordinator, std::int64_t study
         for (const auto& c : cases)
             out << "CNN," << c.position << ",UNAIDED," << number(*c.cnnScore) << "\n";
     }
-    engine::writeFileAtomically(file, out.str());
+    engine::writeFileAtomically(file, out.str(), engine::FileAccess::OwnerOnly);
     audit(database, coordinator, "export iMRMC", "study " + std::to_string(study));
 }
 

@@ -159,6 +159,49 @@ CREATE INDEX image_collections_by_name ON image_collections(collection);
 INSERT INTO image_collections(image_id, collection) SELECT id, collection FROM images;
 )sql";
 
+// Version 5: tamper resistance (issue 14.8). INSERT OR REPLACE deleted a final row and wrote
+// another in its place, around the update/delete triggers: inserts over an existing row are
+// refused too. A study's state only moves forward, and what it was opened with stays. The
+// audit log becomes a hash chain (each entry's SHA-256 covers the one before), verified on
+// demand; entries from before the chain stay as they were.
+constexpr std::string_view kTamperResistance = R"sql(
+ALTER TABLE audit_log ADD COLUMN chain TEXT NOT NULL DEFAULT '';
+CREATE TRIGGER audit_log_no_replace BEFORE INSERT ON audit_log
+WHEN EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id)
+BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END;
+CREATE TRIGGER decisions_no_replace BEFORE INSERT ON decisions
+WHEN EXISTS (SELECT 1 FROM decisions WHERE id = NEW.id OR
+             (case_id = NEW.case_id AND user_id = NEW.user_id AND phase = NEW.phase))
+BEGIN SELECT RAISE(ABORT, 'a recorded decision cannot be replaced'); END;
+CREATE TRIGGER reading_order_no_replace BEFORE INSERT ON reading_order
+WHEN EXISTS (SELECT 1 FROM reading_order WHERE study_id = NEW.study_id AND user_id = NEW.user_id
+             AND (ordinal = NEW.ordinal OR case_id = NEW.case_id))
+BEGIN SELECT RAISE(ABORT, 'a reading order cannot be changed'); END;
+CREATE TRIGGER reading_order_final_update BEFORE UPDATE ON reading_order
+BEGIN SELECT RAISE(ABORT, 'a reading order cannot be changed'); END;
+CREATE TRIGGER reading_order_final_delete BEFORE DELETE ON reading_order
+BEGIN SELECT RAISE(ABORT, 'a reading order cannot be changed'); END;
+CREATE TRIGGER studies_state_moves_forward BEFORE UPDATE OF state ON studies
+WHEN OLD.state = 'closed' OR (OLD.state = 'open' AND NEW.state = 'draft')
+BEGIN SELECT RAISE(ABORT, 'a study''s state only moves forward: draft, open, closed'); END;
+CREATE TRIGGER studies_frozen_when_opened BEFORE UPDATE ON studies
+WHEN OLD.state != 'draft' AND (NEW.id IS NOT OLD.id OR NEW.name IS NOT OLD.name OR
+     NEW.task IS NOT OLD.task OR NEW.malignant_cases IS NOT OLD.malignant_cases OR
+     NEW.benign_cases IS NOT OLD.benign_cases OR
+     NEW.biopsy_proven_only IS NOT OLD.biopsy_proven_only OR NEW.modality IS NOT OLD.modality OR
+     NEW.seed IS NOT OLD.seed OR NEW.ask_malignancy IS NOT OLD.ask_malignancy OR
+     NEW.ask_confidence IS NOT OLD.ask_confidence OR NEW.ai_assisted IS NOT OLD.ai_assisted OR
+     NEW.model IS NOT OLD.model OR NEW.created_by IS NOT OLD.created_by OR
+     NEW.created_at IS NOT OLD.created_at)
+BEGIN SELECT RAISE(ABORT, 'an opened study cannot be changed'); END;
+CREATE TRIGGER studies_kept_when_opened BEFORE DELETE ON studies
+WHEN OLD.state != 'draft'
+BEGIN SELECT RAISE(ABORT, 'an opened study cannot be deleted'); END;
+CREATE TRIGGER studies_no_replace BEFORE INSERT ON studies
+WHEN EXISTS (SELECT 1 FROM studies WHERE (id = NEW.id OR name = NEW.name) AND state != 'draft')
+BEGIN SELECT RAISE(ABORT, 'an opened study cannot be replaced'); END;
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& workstationMigrations() {
@@ -167,6 +210,7 @@ const std::vector<Migration>& workstationMigrations() {
         {2, "reader studies", kReaderStudies},
         {3, "model registry", kModelRegistry},
         {4, "images in several collections", kImageCollections},
+        {5, "tamper resistance", kTamperResistance},
     };
     return migrations;
 }

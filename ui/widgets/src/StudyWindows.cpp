@@ -3,6 +3,7 @@
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QDateTime>
 #include <QDialogButtonBox>
 #include <QFileDialog>
 #include <QFormLayout>
@@ -128,6 +129,17 @@ StudyCoordinatorWindow::StudyCoordinatorWindow(ws::WorkstationSession& session,
     buttons->addWidget(button(tr("Accounts…"), [this] { showAccounts(); }));
     buttons->addWidget(button(tr("Deactivate account…"), [this] { deactivateDialog(); }));
     buttons->addWidget(button(tr("Audit log…"), [this] { showAuditLog(); }));
+    buttons->addWidget(button(tr("Back up database…"), [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Back up the workstation database"),
+            QStringLiteral("dermreader-backup-%1.sqlite")
+                .arg(QDateTime::currentDateTime().toString("yyyyMMdd-HHmm")));
+        if (path.isEmpty() ||
+            !guard([&] { rec::backupDatabase(database(), coordinator_, path.toStdString()); }))
+            return;
+        showWarning(QString());
+        message_->setText(tr("Database backed up to %1").arg(path));
+    }));
     buttons->addWidget(button(tr("Export audit log…"), [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Export audit log"),
                                                           QStringLiteral("audit-log.csv"));
@@ -479,7 +491,14 @@ QTableWidget* StudyCoordinatorWindow::showAuditLog() {
     const auto entries = rec::readAuditLog(database());
     auto* table = new QTableWidget(static_cast<int>(entries.size()), 4);
     table->setAttribute(Qt::WA_DeleteOnClose);
-    table->setWindowTitle(tr("Audit log (append-only)"));
+    // The hash chain says whether the log is as it was written.
+    const rec::AuditChainCheck chain = rec::verifyAuditChain(database());
+    table->setWindowTitle(
+        chain.intact
+            ? tr("Audit log (append-only) — hash chain intact over %1 entries").arg(chain.entries)
+            : tr("Audit log — HASH CHAIN BROKEN at entry %1: the log was changed outside "
+                 "dermreader")
+                  .arg(chain.firstBroken.value_or(0)));
     table->setHorizontalHeaderLabels({tr("When (UTC)"), tr("Who"), tr("Action"), tr("Detail")});
     table->horizontalHeader()->setStretchLastSection(true);
     table->setEditTriggers(QAbstractItemView::NoEditTriggers);

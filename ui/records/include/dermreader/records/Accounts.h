@@ -34,6 +34,10 @@ class AccessDenied : public std::runtime_error {
 
 // Throws AccessDenied unless `user` has one of `roles`; `action` names what was refused.
 void requireRole(const User& user, std::initializer_list<Role> roles, std::string_view action);
+// The same, against the account as the database holds it now: a deactivated account, a
+// changed role or an id no account has is refused, whatever the caller's User says.
+void requireRole(const Database& database, const User& user, std::initializer_list<Role> roles,
+                 std::string_view action);
 
 class Accounts {
   public:
@@ -46,8 +50,11 @@ class Accounts {
     User create(const std::optional<User>& creator, const std::string& name, Role role,
                 int experienceYears, const std::string& password);
     // The user, or AccessDenied (the same message for an unknown name and a wrong password).
-    // Both outcomes are audited.
+    // Both outcomes are audited (a failure names only an existing account, never what was
+    // typed); kLockoutFailures failures in kLockoutMinutes lock the account for that long.
     User authenticate(const std::string& name, const std::string& password);
+    static constexpr int kLockoutFailures = 5;
+    static constexpr int kLockoutMinutes = 15;
     void changePassword(const User& user, const std::string& oldPassword,
                         const std::string& newPassword);
     // Coordinator only, not oneself: the account can no longer log in; what it recorded stays.
@@ -56,6 +63,7 @@ class Accounts {
     std::optional<User> find(std::int64_t id) const;
 
   private:
+    int recentFailures(std::int64_t userId) const;
     Database& database_;
 };
 
@@ -77,6 +85,19 @@ struct AuditEntry {
 void audit(Database& database, const std::optional<User>& user, std::string_view action,
            std::string_view detail = {});
 std::vector<AuditEntry> readAuditLog(const Database& database, std::int64_t afterId = 0);
+
+// Whether the audit log's hash chain holds: every chained entry's link recomputed from its
+// fields and the link before. Entries written before the chain existed are counted apart.
+struct AuditChainCheck {
+    bool intact = true;
+    int entries = 0;    // chained entries checked
+    int unchained = 0;  // older entries, before the chain
+    std::optional<std::int64_t> firstBroken;
+};
+AuditChainCheck verifyAuditChain(const Database& database);
+
+// Coordinator only, audited: a consistent copy of the whole database (0600).
+void backupDatabase(Database& database, const User& coordinator, const std::filesystem::path& file);
 // Coordinator only: the whole log as CSV (written whole or not at all); the export is audited.
 void exportAuditLogCsv(Database& database, const User& coordinator,
                        const std::filesystem::path& file);

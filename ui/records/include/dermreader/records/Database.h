@@ -80,8 +80,10 @@ struct Migration {
 
 class Database {
   public:
-    // Opens (creating if needed) and brings the schema up to the last migration. Refuses a
-    // database written by a newer program (a higher schema version) rather than guess.
+    // Opens (creating if needed, readable by its owner only) and brings the schema up to the
+    // last migration, after a backup beside it ("<file>.before-v<N>"). Refuses a database
+    // written by a newer program (a higher schema version) rather than guess, and one that
+    // fails SQLite's quick_check (a damaged page) with the damage named.
     static Database open(const std::filesystem::path& path,
                          const std::vector<Migration>& migrations);
     Database(Database&& other) noexcept;
@@ -102,11 +104,16 @@ class Database {
     // returns, rolls back and rethrows when it throws.
     void transaction(const std::function<void()>& work);
 
+    // A consistent copy of the whole database (SQLite's online backup), created 0600; it is
+    // safe while other connections read and write.
+    void backupTo(const std::filesystem::path& file) const;
+
     [[noreturn]] void fail(const std::string& what) const;
 
   private:
     explicit Database(std::filesystem::path path);
     void migrate(const std::vector<Migration>& migrations);
+    void checkIntegrity() const;
 
     std::filesystem::path path_;
     sqlite3* handle_ = nullptr;
