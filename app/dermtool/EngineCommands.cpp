@@ -420,6 +420,19 @@ void addCopyModel(CLI::App& app) {
     });
 }
 
+void addSealModel(CLI::App& app) {
+    auto* cmd =
+        app.add_subcommand("seal-model",
+                           "Record a bundle's weights digest and reference output in its manifest "
+                           "(bundles this program writes are sealed already)");
+    auto bundle = std::make_shared<std::string>();
+    cmd->add_option("BUNDLE", *bundle, "Model bundle folder")->required();
+    cmd->callback([=] {
+        eng::sealBundle(*bundle);
+        std::cout << "sealed " << *bundle << "\n";
+    });
+}
+
 void addResources(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "resources", "Print where the samples and the default model are found (JSON)");
@@ -437,6 +450,7 @@ void addResources(CLI::App& app) {
 void addEngineCommands(CLI::App& app, int& exitCode) {
     addResources(app);
     addCopyModel(app);
+    addSealModel(app);
     addPredict(app, exitCode);
     addEmbed(app, exitCode);
     addImportWeights(app);

@@ -14,6 +14,7 @@
 #include "DataSources.h"
 #include "ProgressBar.h"
 #include "dermreader/engine/AtomicFile.h"
+#include "dermreader/engine/ModelFactory.h"
 #include "dermreader/engine/Predictor.h"
 #include "dermreader/training/Calibration.h"
 #include "dermreader/training/Evaluation.h"
@@ -485,7 +486,9 @@ void addCalibrate(CLI::App& app) {
                       fs::copy_options::overwrite_existing);
         manifest.temperature *= t;  // softmax(log softmax(z / T1) / T2) = softmax(z / (T1 T2))
         manifest.calibrationJson = calibration.dump();
+        manifest.integrityJson.clear();  // a new temperature, a new reference output
         eng::writeManifest(manifest, out);
+        eng::sealBundle(out);
         eng::Predictor verify(out, taxonomy, eng::PredictorOptions{});  // the copy loads
 
         if (!o->report.empty())

@@ -1,5 +1,7 @@
 #include "dermreader/engine/ModelFactory.h"
 
+#include "dermreader/engine/Predictor.h"
+
 #include "dermreader/engine/TorchInceptionV3.h"
 #include "dermreader/engine/TorchStateDict.h"
 
@@ -26,7 +28,9 @@ void writeBundle(const std::filesystem::path& dir, ModelManifest& manifest,
     std::filesystem::create_directories(dir);
     saveStateDict(model, dir / manifest.weightsFile, storeAs,
                   {{"format", "pt"}, {"dermreader_model", manifest.name}});
+    manifest.integrityJson.clear();
     writeManifest(manifest, dir);
+    sealBundle(dir);
 }
 
 // Smooth random pictures with a little grain: closer to photographs than white noise, whose
@@ -293,9 +297,22 @@ void copyBundle(const std::filesystem::path& from, const std::filesystem::path& 
     std::filesystem::create_directories(to);
     saveStateDict(*model, to / manifest.weightsFile, floatType,
                   {{"format", "pt"}, {"dermreader_model", manifest.name}});
+    manifest.integrityJson.clear();  // other bytes, other rounding: sealed anew
     writeManifest(manifest, to);
     InceptionV3 check(static_cast<int64_t>(manifest.classes.size()), manifest.auxLogits);
     loadStateDict(*check, SafetensorsFile::open(to / manifest.weightsFile));
+    sealBundle(to);
+}
+
+void sealBundle(const std::filesystem::path& dir) {
+    auto manifest = readManifest(dir);
+    manifest.integrityJson.clear();  // the load below must not check an old seal
+    writeManifest(manifest, dir);
+    PredictorOptions cpu;
+    cpu.device = DevicePreference::Cpu;  // the seal is the float32 CPU reference
+    Predictor predictor(dir, taxonomy::Taxonomy::builtin(), cpu);
+    manifest.integrityJson = predictor.sealJson();
+    writeManifest(manifest, dir);
 }
 
 }  // namespace dermreader::engine

@@ -213,6 +213,12 @@ ModelManifest parseManifest(const fs::path& file, const fs::path& dir, const jso
     }
     m.trainingJson = doc.value("training", json::object()).dump();
     m.metricsJson = doc.value("metrics", json::object()).dump();
+    if (doc.contains("integrity")) {
+        if (doc.at("integrity").is_object())
+            m.integrityJson = doc.at("integrity").dump();
+        else
+            reader.problem("'integrity' must be an object");
+    }
     reader.throwIfAny();
     return m;
 }
@@ -270,6 +276,8 @@ void writeManifest(const ModelManifest& m, const fs::path& dir) {
         {"training", objectFromText(m.trainingJson)},
         {"metrics", objectFromText(m.metricsJson)},
     };
+    if (!m.integrityJson.empty())
+        doc["integrity"] = objectFromText(m.integrityJson);
     if (m.temperature != 1.0 || m.calibrationJson != "{}") {
         json calibration = objectFromText(m.calibrationJson);
         calibration["temperature"] = m.temperature;

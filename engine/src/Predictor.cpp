@@ -1,5 +1,9 @@
 #include "dermreader/engine/Predictor.h"
 
+#include <nlohmann/json.hpp>
+
+#include "dermreader/engine/FileDigest.h"
+
 #include <algorithm>
 #include <chrono>
 #include <mutex>
@@ -60,6 +64,28 @@ torch::Tensor smoothAtNetworkResolution(const torch::Tensor& map, double sigma) 
         F::pad(map, F::PadFuncOptions({radius, radius, radius, radius}).mode(torch::kReplicate));
     out = F::conv2d(out, kernel.view({1, 1, 1, -1}));
     return F::conv2d(out, kernel.view({1, 1, -1, 1}));
+}
+
+// The seal's fixed input: smooth colour gradients and a dark blob, so every class gets a
+// distinct probability (a swap of two classes in the manifest then shows).
+RgbImage referenceImage() {
+    constexpr int kWidth = 96, kHeight = 72;
+    RgbImage image = RgbImage::filled(kWidth, kHeight, 0, 0, 0);
+    for (int y = 0; y < kHeight; ++y) {
+        for (int x = 0; x < kWidth; ++x) {
+            const double dx = x - 40.0, dy = y - 38.0;
+            const bool blob = dx * dx / 400.0 + dy * dy / 225.0 < 1.0;
+            auto* p = &image.pixels[(static_cast<std::size_t>(y) * kWidth + x) * 3];
+            p[0] = static_cast<std::uint8_t>(blob ? 70 + x / 3 : 190 + 40 * x / kWidth);
+            p[1] = static_cast<std::uint8_t>(blob ? 45 : 140 + 50 * y / kHeight);
+            p[2] = static_cast<std::uint8_t>(blob ? 35 + y / 2 : 120 + (x + y) % 30);
+        }
+    }
+    return image;
+}
+
+std::string classKey(const ModelClass& c) {
+    return c.node + (c.residual ? "*" : "");
 }
 
 // NaN or infinite weights give NaN probabilities that would be shown as a result; refuse them.
@@ -185,9 +211,82 @@ Predictor::Predictor(const std::filesystem::path& bundle, const tax::Taxonomy& t
             d.deviceText += ", bf16";
         }
     }
+    verifySeal();
 }
 
 Predictor::~Predictor() = default;
+
+std::vector<double> Predictor::referenceProbabilities() {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    auto& d = *impl_;
+    torch::NoGradGuard noGrad;
+    const auto input = d.preprocess(referenceImage());  // a batch of one
+    const auto logits = d.model->forward(d.prepareForModel(input)).logits.to(torch::kFloat32);
+    return toDoubles(torch::softmax(logits / d.manifest.temperature, 1)[0]);
+}
+
+void Predictor::verifySeal() {
+    const auto& m = impl_->manifest;
+    if (m.integrityJson.empty())
+        return;  // a bundle from before the seal
+    const std::string where = "model '" + m.bundleDir.string() + "'";
+    nlohmann::json seal;
+    try {
+        seal = nlohmann::json::parse(m.integrityJson);
+    } catch (const nlohmann::json::exception&) {
+        throw ModelError(where + ": its manifest's 'integrity' cannot be read");
+    }
+    if (seal.contains("weights_sha256") && seal["weights_sha256"].is_string()) {
+        const auto digest = fileSha256(m.weightsPath());
+        if (digest && *digest != seal["weights_sha256"].get<std::string>())
+            throw ModelError(where + ": '" + m.weightsFile +
+                             "' is not the file the manifest was sealed with (SHA-256 differs): "
+                             "the weights were changed or swapped");
+    }
+    const auto& reference = seal.value("reference_probabilities", nlohmann::json::object());
+    if (!reference.is_object() || reference.empty())
+        throw ModelError(where + ": its manifest's seal has no reference output");
+    const auto probabilities = referenceProbabilities();
+    // bf16 on a GPU rounds more than float32 on a CPU; either is far below what a swapped
+    // class, another input size or another normalisation does.
+    const double tolerance = impl_->computeType == torch::kBFloat16 ? 0.05
+                             : impl_->device.is_cuda()              ? 0.005
+                                                                    : 0.001;
+    double worst = 0;
+    std::string worstClass;
+    for (std::size_t i = 0; i < m.classes.size(); ++i) {
+        const std::string key = classKey(m.classes[i]);
+        if (!reference.contains(key) || !reference[key].is_number())
+            throw ModelError(where + ": class '" + key +
+                             "' is not in the sealed reference output: the classes were changed");
+        const double difference = std::abs(probabilities[i] - reference[key].get<double>());
+        if (difference > worst) {
+            worst = difference;
+            worstClass = key;
+        }
+    }
+    if (worst > tolerance || reference.size() != m.classes.size()) {
+        char text[32];
+        std::snprintf(text, sizeof text, "%.3f", worst);
+        throw ModelError(where +
+                         ": its output on the reference input differs from the sealed one "
+                         "(by " +
+                         text + " for '" + worstClass +
+                         "'): classes, input size, normalisation or weights were changed");
+    }
+}
+
+std::string Predictor::sealJson() {
+    const auto probabilities = referenceProbabilities();
+    nlohmann::json byClass = nlohmann::json::object();
+    for (std::size_t i = 0; i < impl_->manifest.classes.size(); ++i)
+        byClass[classKey(impl_->manifest.classes[i])] = probabilities[i];
+    nlohmann::json seal = {{"reference_input", "dermreader synthetic lesion v1"},
+                           {"reference_probabilities", byClass}};
+    if (const auto digest = fileSha256(impl_->manifest.weightsPath()))
+        seal["weights_sha256"] = *digest;
+    return seal.dump();
+}
 
 const ModelManifest& Predictor::manifest() const {
     return impl_->manifest;

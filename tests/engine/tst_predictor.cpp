@@ -329,6 +329,39 @@ class TestPredictor : public QObject {
                      typeError.contains("manifest.json"),
                  qPrintable(typeError));
 
+        // Issue 14.6: every bundle this program writes is sealed; a changed bundle is refused
+        // with what differs: weights swapped for another bundle's, two classes swapped in the
+        // manifest, another input size.
+        QVERIFY(!readManifest(bundle_).integrityJson.empty());
+        const fs::path swappedWeights = root / "swapped-weights";
+        fs::copy(bundle_, swappedWeights);
+        fs::copy_file(other_ / "weights.safetensors", swappedWeights / "weights.safetensors",
+                      fs::copy_options::overwrite_existing);
+        const QString weightsError = errorOf([&] { Predictor(swappedWeights, taxonomy()); });
+        QVERIFY2(weightsError.contains("SHA-256 differs"), qPrintable(weightsError));
+        const fs::path swappedClasses = root / "swapped-classes";
+        fs::copy(bundle_, swappedClasses);
+        {
+            auto m = readManifest(swappedClasses);
+            std::swap(m.classes[0], m.classes[1]);
+            writeManifest(m, swappedClasses);
+        }
+        const QString classError = errorOf([&] { Predictor(swappedClasses, taxonomy()); });
+        QVERIFY2(classError.contains("differs from the sealed one"), qPrintable(classError));
+        const fs::path resized = root / "resized";
+        fs::copy(bundle_, resized);
+        {
+            auto m = readManifest(resized);
+            m.inputSize = 224;
+            writeManifest(m, resized);
+        }
+        QVERIFY(
+            errorOf([&] { Predictor(resized, taxonomy()); }).contains("differs from the sealed"));
+        // Sealing it again (dermtool seal-model) accepts the change deliberately.
+        sealBundle(resized);
+        Predictor accepted(resized, taxonomy());
+        QCOMPARE(accepted.manifest().inputSize, 224);
+
         // Not a bundle at all / broken manifest / unknown class.
         const fs::path junk = root / "junk";
         fs::create_directories(junk);

@@ -13,6 +13,7 @@
 
 #include "TfRmsProp.h"
 #include "dermreader/engine/AtomicFile.h"
+#include "dermreader/engine/ModelFactory.h"
 #include "dermreader/engine/Safetensors.h"
 #include "dermreader/engine/TorchDevice.h"
 #include "dermreader/engine/TorchImage.h"
@@ -447,6 +448,7 @@ struct Trainer::Impl {
         for (auto i : trainIndices)
             trainedOn.push_back(pack.entry(i).imageId);
         eng::writeTrainingImageIds(temporary, trainedOn);
+        eng::sealBundle(temporary);
         fs::remove_all(dir);
         fs::rename(temporary, dir);
     }

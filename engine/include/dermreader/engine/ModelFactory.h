@@ -42,6 +42,12 @@ ImportReport importTfjsWeights(const std::filesystem::path& modelDir,
                                const std::filesystem::path& dir, ModelManifest manifest,
                                const std::string& provenance = "", std::uint64_t seed = 0);
 
+// Seals a bundle: records in its manifest the weights' SHA-256 and its class probabilities on
+// a fixed synthetic input, which every later load checks (swapped weights, swapped classes, a
+// changed input size or normalisation are refused). Every bundle this program writes is
+// sealed; `dermtool seal-model` seals an older one.
+void sealBundle(const std::filesystem::path& dir);
+
 // Copies a bundle, storing its floating-point weights as `floatType` (F16 halves the size of
 // a bundle shipped with the program). Checks the copy loads before returning.
 void copyBundle(const std::filesystem::path& from, const std::filesystem::path& to,

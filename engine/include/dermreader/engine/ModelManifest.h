@@ -48,6 +48,9 @@ struct ModelManifest {
     // Temperature scaling fitted on held-out images: probabilities are softmax(logits / T).
     double temperature = 1.0;
     std::string calibrationJson = "{}";  // how T was fitted and what it changed (free-form)
+    // The seal (sealBundle): the weights' SHA-256 and the class probabilities on a fixed
+    // synthetic input, checked when the bundle loads. "" for bundles from before the seal.
+    std::string integrityJson;
 
     std::filesystem::path bundleDir;  // set when read
 

@@ -46,7 +46,16 @@ class Predictor {
     };
     Timing lastTiming() const;
 
+    // The class probabilities (no test-time augmentation) on the seal's fixed synthetic input.
+    std::vector<double> referenceProbabilities();
+    // The manifest's "integrity" object for this bundle as loaded: the weights' SHA-256 and
+    // the reference probabilities by class (see sealBundle).
+    std::string sealJson();
+
   private:
+    // A sealed bundle must still be what it was sealed as: the weights file's digest and the
+    // reference output by class. Throws ModelError naming what differs.
+    void verifySeal();
     struct Impl;
     std::unique_ptr<Impl> impl_;
 };
