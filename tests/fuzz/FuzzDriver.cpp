@@ -1,5 +1,6 @@
 #include "FuzzDriver.h"
 
+#include <unistd.h>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -148,6 +149,14 @@ Input mutate(const std::vector<Input>& corpus, std::mt19937_64& random) {
 
 Input bytesOf(const std::string& text) {
     return Input(text.begin(), text.end());
+}
+
+std::filesystem::path workDirectory(const std::string& target) {
+    const std::filesystem::path dir =
+        std::filesystem::temp_directory_path() /
+        ("dermreader-fuzz-" + target + "-" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir);
+    return dir;
 }
 
 int runDriver(const Target& target, int argc, char** argv) {

@@ -13,6 +13,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <filesystem>
 #include <string>
 #include <vector>
 
@@ -21,6 +22,8 @@ namespace fuzz {
 using Input = std::vector<std::uint8_t>;
 
 Input bytesOf(const std::string& text);
+// A scratch folder of this process, created on first use (targets write their input there).
+std::filesystem::path workDirectory(const std::string& target);
 
 // What each target provides.
 struct Target {

@@ -1,6 +1,5 @@
 // The dataset importers on mutated metadata CSV files (generic, HAM10000, ISIC 2017,
 // PAD-UFES-20): every input imports (bad rows reported) or is refused with DatasetError.
-#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 
@@ -15,8 +14,7 @@ namespace {
 
 fs::path workDir() {
     static const fs::path dir = [] {
-        const fs::path d =
-            fs::temp_directory_path() / ("dermreader-fuzz-csv-" + std::to_string(::getpid()));
+        const fs::path d = fuzz::workDirectory("csv");
         fs::create_directories(d / "images");
         for (const char* name : {"a.jpg", "ISIC_0000001.jpg", "PAT_1_2_3.png"}) {
             std::ofstream(d / name) << "x";

@@ -21,12 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path workFile() {
-    static const fs::path file = [] {
-        const fs::path dir =
-            fs::temp_directory_path() / ("dermreader-fuzz-image-" + std::to_string(::getpid()));
-        fs::create_directories(dir);
-        return dir / "input.img";
-    }();
+    static const fs::path file = fuzz::workDirectory("image") / "input.img";
     return file;
 }
 

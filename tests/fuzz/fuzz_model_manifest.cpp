@@ -1,6 +1,5 @@
 // The model manifest reader on mutated manifest.json files: every input reads or is refused
 // with ModelError naming the file; nothing crashes, hangs or escapes as a JSON exception.
-#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -15,12 +14,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path workDir() {
-    static const fs::path dir = [] {
-        const fs::path d =
-            fs::temp_directory_path() / ("dermreader-fuzz-manifest-" + std::to_string(::getpid()));
-        fs::create_directories(d);
-        return d;
-    }();
+    static const fs::path dir = fuzz::workDirectory("manifest");
     return dir;
 }
 

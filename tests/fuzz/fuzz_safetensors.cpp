@@ -1,6 +1,5 @@
 // The safetensors reader on mutated weight files: every input opens (and every tensor's bytes
 // can be read) or is refused with SafetensorsError; nothing crashes or hangs.
-#include <unistd.h>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,12 +13,7 @@ namespace fs = std::filesystem;
 namespace {
 
 fs::path workFile() {
-    static const fs::path file = [] {
-        const fs::path dir = fs::temp_directory_path() /
-                             ("dermreader-fuzz-safetensors-" + std::to_string(::getpid()));
-        fs::create_directories(dir);
-        return dir / "weights.safetensors";
-    }();
+    static const fs::path file = fuzz::workDirectory("safetensors") / "weights.safetensors";
     return file;
 }
 

@@ -125,6 +125,19 @@ class TestReaderStudyUi : public QObject {
         return folder;
     }
 
+    // The first coordinator (through the login dialog) and a labelled collection "labels" of
+    // 4 melanomas and 4 nevi in the library.
+    rec::User coordinatorWithLabelledImages(const fs::path& database, rec::Database& db) {
+        LoginDialog first(sessionFor(database));
+        if (!first.logIn("head", "coordinator-pass", 15))
+            qFatal("cannot create the first coordinator");
+        const fs::path folder = writeImages(4, 4);
+        const auto dataset = dermreader::training::importDataset(
+            folder / "labels.csv", dermreader::training::DatasetFormat::GenericCsv, taxonomy());
+        rec::ImageLibrary(db).addDataset(dataset, taxonomy());
+        return *first.user();
+    }
+
     fs::path newDatabase() {
         return fs::path(dir_.path().toStdString()) /
                ("ui" + std::to_string(++databases_) + ".sqlite");
@@ -586,17 +599,8 @@ class TestReaderStudyUi : public QObject {
     // what each collection offers, and a study drawn from the model's training data is flagged.
     void coordinatorSafeguards() {
         const fs::path database = newDatabase();
-        const fs::path folder = writeImages(4, 4);
-        rec::User coordinator;
         rec::Database db = rec::openWorkstationDatabase(database);
-        {
-            LoginDialog first(sessionFor(database));
-            QVERIFY(first.logIn("head", "coordinator-pass", 15));
-            coordinator = *first.user();
-            const auto dataset = dermreader::training::importDataset(
-                folder / "labels.csv", dermreader::training::DatasetFormat::GenericCsv, taxonomy());
-            rec::ImageLibrary(db).addDataset(dataset, taxonomy());
-        }
+        const rec::User coordinator = coordinatorWithLabelledImages(database, db);
         ws::WorkstationSession& workstation = sessionFor(database, bundle_);
         StudyCoordinatorWindow window(workstation, coordinator);
 
@@ -698,17 +702,8 @@ class TestReaderStudyUi : public QObject {
     // crashes, nothing half-written is stored, and a later window scores normally.
     void closingTheWindowWhileScoringIsSafe() {
         const fs::path database = newDatabase();
-        const fs::path folder = writeImages(4, 4);
-        rec::User coordinator;
         rec::Database db = rec::openWorkstationDatabase(database);
-        {
-            LoginDialog first(sessionFor(database));
-            QVERIFY(first.logIn("head", "coordinator-pass", 15));
-            coordinator = *first.user();
-            const auto dataset = dermreader::training::importDataset(
-                folder / "labels.csv", dermreader::training::DatasetFormat::GenericCsv, taxonomy());
-            rec::ImageLibrary(db).addDataset(dataset, taxonomy());
-        }
+        const rec::User coordinator = coordinatorWithLabelledImages(database, db);
         ws::WorkstationSession& workstation = sessionFor(database, bundle_);
         rec::StudySpec spec;
         spec.name = "closed while scoring";

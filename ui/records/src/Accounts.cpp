@@ -223,13 +223,12 @@ constexpr int kAuditChainSchemaVersion = 5;  // the migration that added audit_l
 // Each entry's link: SHA-256 over the previous link and every field, so changing, removing or
 // inserting an entry anywhere breaks every link after it.
 std::string chainLink(const std::string& previous, std::int64_t id, const std::string& at,
-                      std::optional<std::int64_t> userId, std::string_view userName,
-                      std::string_view action, std::string_view detail) {
+                      const std::string& userId, std::string_view userName, std::string_view action,
+                      std::string_view detail) {
     initSodium();
     std::string text = previous;
-    for (const std::string& field :
-         {std::to_string(id), at, userId ? std::to_string(*userId) : std::string("null"),
-          std::string(userName), std::string(action), std::string(detail)}) {
+    for (const std::string& field : {std::to_string(id), at, userId, std::string(userName),
+                                     std::string(action), std::string(detail)}) {
         text += '\x1f';  // unit separator: fields cannot run into each other
         text += std::to_string(field.size()) + ':' + field;
     }
@@ -258,34 +257,23 @@ void audit(Database& database, const std::optional<User>& user, std::string_view
             previous = last.text(1);
         }
         const std::string at = nowUtc();
-        const auto userId = user ? std::optional<std::int64_t>(user->id) : std::nullopt;
+        // The user id as the chain spells it ("null" for none): the same text on both sides.
+        const std::string userId = user ? std::to_string(user->id) : std::string("null");
         const std::string userName = user ? user->name : std::string("-");
-        if (!hasChain) {  // a database opened at an older version (tests of migrations)
-            database
-                .prepare(
-                    "INSERT INTO audit_log(id, at, user_id, user_name, action, detail) "
-                    "VALUES (?1, ?2, ?3, ?4, ?5, ?6)")
-                .bind(1, id)
-                .bind(2, at)
-                .bind(3, userId)
-                .bind(4, userName)
-                .bind(5, action)
-                .bind(6, detail)
-                .run();
-            return;
-        }
-        database
-            .prepare(
-                "INSERT INTO audit_log(id, at, user_id, user_name, action, detail, chain) "
-                "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")
-            .bind(1, id)
-            .bind(2, at)
-            .bind(3, userId)
-            .bind(4, userName)
-            .bind(5, action)
-            .bind(6, detail)
-            .bind(7, chainLink(previous, id, at, userId, userName, action, detail))
-            .run();
+        // A database opened at an older version (tests of migrations) has no chain column.
+        Statement insert = database.prepare(
+            hasChain ? "INSERT INTO audit_log(id, at, user_id, user_name, action, detail, chain) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
+                     : "INSERT INTO audit_log(id, at, user_id, user_name, action, detail) "
+                       "VALUES (?1, ?2, ?3, ?4, ?5, ?6)");
+        insert.bind(1, id).bind(2, at).bind(4, userName).bind(5, action).bind(6, detail);
+        if (user)
+            insert.bind(3, user->id);
+        else
+            insert.bindNull(3);
+        if (hasChain)
+            insert.bind(7, chainLink(previous, id, at, userId, userName, action, detail));
+        insert.run();
     });
 }
 
@@ -304,7 +292,9 @@ AuditChainCheck verifyAuditChain(const Database& database) {
         chained = true;
         ++check.entries;
         const std::int64_t id = rows.integer(0);
-        if (link != chainLink(previous, id, rows.text(1), rows.optionalInteger(2), rows.text(3),
+        const auto userId = rows.optionalInteger(2);
+        if (link != chainLink(previous, id, rows.text(1),
+                              userId ? std::to_string(*userId) : std::string("null"), rows.text(3),
                               rows.text(4), rows.text(5))) {
             check.intact = false;
             check.firstBroken = id;

@@ -1,6 +1,6 @@
 #include "dermreader/records/ImageLibrary.h"
 
-#include <sodium.h>
+#include "dermreader/engine/FileDigest.h"
 
 #include <algorithm>
 #include <fstream>
@@ -47,31 +47,11 @@ struct ImageLibrary::Entry {
 };
 
 std::string hashFile(const fs::path& path) {
-    if (sodium_init() < 0)
-        throw std::runtime_error("libsodium cannot be initialised");
-    if (!fs::is_regular_file(path))  // a FIFO would block the read for ever
-        throw std::runtime_error("'" + path.string() + "' is not a regular file");
-    std::ifstream in(path, std::ios::binary);
-    if (!in)
-        throw std::runtime_error("'" + path.string() + "' cannot be opened");
-    crypto_hash_sha256_state state;
-    crypto_hash_sha256_init(&state);
-    std::vector<char> buffer(1 << 16);
-    while (in) {
-        in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-        const auto count = in.gcount();
-        if (count > 0) {
-            crypto_hash_sha256_update(&state, reinterpret_cast<const unsigned char*>(buffer.data()),
-                                      static_cast<unsigned long long>(count));
-        }
-    }
-    if (in.bad())
-        throw std::runtime_error("'" + path.string() + "' cannot be read completely");
-    unsigned char digest[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256_final(&state, digest);
-    char hex[2 * crypto_hash_sha256_BYTES + 1];
-    sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-    return hex;
+    const auto digest = engine::fileSha256(path);  // throws naming the file
+    if (!digest)
+        throw std::runtime_error("'" + path.string() +
+                                 "' cannot be hashed: built without libsodium");
+    return *digest;
 }
 
 AddReport ImageLibrary::addFolder(const fs::path& folder, const AddProgress& progress) {
