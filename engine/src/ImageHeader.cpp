@@ -62,8 +62,9 @@ std::optional<Size> bmpSize(const Bytes& b) {
     const auto height = static_cast<std::int32_t>(le32(&b[22]));
     if (width <= 0 || height == 0 || height == INT32_MIN)
         return std::nullopt;
-    return Size{static_cast<std::uint32_t>(width),
-                static_cast<std::uint32_t>(height < 0 ? -height : height)};
+    // In 64 bits: negating INT32_MIN (a top-down BMP's height) overflows 32.
+    const std::int64_t rows = height < 0 ? -std::int64_t{height} : std::int64_t{height};
+    return Size{static_cast<std::uint32_t>(width), static_cast<std::uint32_t>(rows)};
 }
 
 std::optional<Size> webpSize(const Bytes& b) {

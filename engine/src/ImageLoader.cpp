@@ -28,7 +28,10 @@ void checkPixelCount(const fs::path& path, std::int64_t width, std::int64_t heig
                      const ImageLoadOptions& options) {
     if (width <= 0 || height <= 0)
         refuse(path, "the header gives an empty size");
-    if (width * height > options.maxPixels) {
+    // Each side first: two 32-bit sides can overflow a 64-bit product (found by the fuzzer
+    // under UBSan).
+    if (width > options.maxPixels || height > options.maxPixels ||
+        width * height > options.maxPixels) {
         refuse(path, "is " + std::to_string(width) + " x " + std::to_string(height) +
                          " pixels, more than the limit of " + std::to_string(options.maxPixels) +
                          "; refused before decoding");

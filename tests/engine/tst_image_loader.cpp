@@ -374,6 +374,12 @@ class TestImageLoader : public QObject {
         bomb.replace(16, 4, huge, 4);
         bomb.replace(20, 4, huge, 4);
         writeBytes(root / "bomb.png", bomb);
+        // Sides whose product overflows 64 bits (found by the fuzzer under UBSan).
+        std::string overflow = png;
+        const char wide[] = {static_cast<char>(0xF0), 0x4A, 0x3B, 0x21};
+        overflow.replace(16, 4, wide, 4);
+        overflow.replace(20, 4, wide, 4);
+        writeBytes(root / "overflow.png", overflow);
         writeBytes(root / "fake.dcm", std::string(128, '\0') + "DICM" + std::string(64, '\x7f'));
         fs::create_directories(root / "folder.png");
 
@@ -392,6 +398,7 @@ class TestImageLoader : public QObject {
         expect("half.png", "truncated");
         expect("scrambled.jpg", "corrupt or truncated JPEG header");
         expect("bomb.png", "is 100000 x 100000 pixels, more than the limit");
+        expect("overflow.png", "more than the limit");
         expect("fake.dcm", "cannot be parsed");
         ImageLoadOptions tiny;
         tiny.maxPixels = 100;
