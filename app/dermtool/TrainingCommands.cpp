@@ -486,9 +486,8 @@ void addCalibrate(CLI::App& app) {
                       fs::copy_options::overwrite_existing);
         manifest.temperature *= t;  // softmax(log softmax(z / T1) / T2) = softmax(z / (T1 T2))
         manifest.calibrationJson = calibration.dump();
-        manifest.integrityJson.clear();  // a new temperature, a new reference output
         eng::writeManifest(manifest, out);
-        eng::sealBundle(out);
+        eng::sealBundle(out);  // a new temperature, a new reference output
         eng::Predictor verify(out, taxonomy, eng::PredictorOptions{});  // the copy loads
 
         if (!o->report.empty())

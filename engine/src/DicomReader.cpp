@@ -162,8 +162,7 @@ class StructureWalk {
     std::string transferSyntax_ = "1.2.840.10008.1.2.1";
 };
 
-void refuseDeepNesting(const std::filesystem::path& path) {
-    const Bytes bytes = readFileBytes(path);
+void refuseDeepNesting(const std::filesystem::path& path, const Bytes& bytes) {
     if (StructureWalk(bytes).maxDepth() > kMaxNesting) {
         refuse(path, "nests sequences more than " + std::to_string(kMaxNesting / 2) +
                          " levels deep (refused before parsing)");
@@ -260,9 +259,10 @@ ImageModality modalityOf(const std::map<std::string, std::string>& tags) {
 
 }  // namespace
 
-LoadedImage readDicom(const std::filesystem::path& path, std::int64_t maxPixels) {
+LoadedImage readDicom(const std::filesystem::path& path, const Bytes& bytes,
+                      std::int64_t maxPixels) {
     registerDecoders();
-    refuseDeepNesting(path);
+    refuseDeepNesting(path, bytes);
     DcmFileFormat file;
     const OFCondition status = file.loadFile(path.c_str());
     if (status.bad())
@@ -342,8 +342,8 @@ LoadedImage readDicom(const std::filesystem::path& path, std::int64_t maxPixels)
     return loaded;
 }
 
-ImageHeader readDicomHeader(const std::filesystem::path& path) {
-    refuseDeepNesting(path);
+ImageHeader readDicomHeader(const std::filesystem::path& path, const Bytes& bytes) {
+    refuseDeepNesting(path, bytes);
     DcmFileFormat file;
     // Large values (the pixel data) stay on disk: only the attributes are read.
     constexpr Uint32 kMaxValueLength = 4096;

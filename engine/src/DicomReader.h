@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <filesystem>
 
+#include "ImageFormats.h"
 #include "dermreader/engine/Image.h"
 #include "dermreader/engine/ImageLoader.h"
 
@@ -11,8 +12,10 @@ namespace dermreader::engine::detail {
 
 // VL Photographic, Dermoscopic Photography and Secondary Capture images; uncompressed, RLE
 // and JPEG transfer syntaxes; RGB, YBR and monochrome. Throws ImageError naming the file.
-LoadedImage readDicom(const std::filesystem::path& path, std::int64_t maxPixels);
+// `bytes` is the file as the caller read it: its structure is checked before DCMTK parses.
+LoadedImage readDicom(const std::filesystem::path& path, const Bytes& bytes,
+                      std::int64_t maxPixels);
 // Size, modality and attributes without decoding the pixel data. Throws ImageError.
-ImageHeader readDicomHeader(const std::filesystem::path& path);
+ImageHeader readDicomHeader(const std::filesystem::path& path, const Bytes& bytes);
 
 }  // namespace dermreader::engine::detail

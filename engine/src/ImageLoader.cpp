@@ -141,7 +141,7 @@ std::optional<ImageHeader> peekImageHeader(const fs::path& path) {
     if (format == Format::Unknown)
         return std::nullopt;
     if (format == Format::Dicom)
-        return readDicomHeader(path);
+        return readDicomHeader(path, bytes);
     ImageHeader header;
     header.format = formatName(format);
     // The checks loadImage makes before decoding, so a library import counts a truncated file
@@ -203,7 +203,7 @@ LoadedImage loadImage(const fs::path& path, const ImageLoadOptions& options) {
         refuse(path, "is not a supported image (JPEG, PNG, TIFF, BMP, WebP or DICOM)");
     }
     if (format == Format::Dicom)
-        return readDicom(path, options.maxPixels);
+        return readDicom(path, bytes, options.maxPixels);
 
     const auto dimensions = headerSize(format, bytes);
     if (!dimensions)

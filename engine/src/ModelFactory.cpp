@@ -28,9 +28,8 @@ void writeBundle(const std::filesystem::path& dir, ModelManifest& manifest,
     std::filesystem::create_directories(dir);
     saveStateDict(model, dir / manifest.weightsFile, storeAs,
                   {{"format", "pt"}, {"dermreader_model", manifest.name}});
-    manifest.integrityJson.clear();
     writeManifest(manifest, dir);
-    sealBundle(dir);
+    sealBundle(dir);  // replaces whatever seal the manifest carried
 }
 
 // Smooth random pictures with a little grain: closer to photographs than white noise, whose
@@ -297,11 +296,10 @@ void copyBundle(const std::filesystem::path& from, const std::filesystem::path& 
     std::filesystem::create_directories(to);
     saveStateDict(*model, to / manifest.weightsFile, floatType,
                   {{"format", "pt"}, {"dermreader_model", manifest.name}});
-    manifest.integrityJson.clear();  // other bytes, other rounding: sealed anew
     writeManifest(manifest, to);
     InceptionV3 check(static_cast<int64_t>(manifest.classes.size()), manifest.auxLogits);
     loadStateDict(*check, SafetensorsFile::open(to / manifest.weightsFile));
-    sealBundle(to);
+    sealBundle(to);  // other bytes, other rounding: sealed anew
 }
 
 void sealBundle(const std::filesystem::path& dir) {

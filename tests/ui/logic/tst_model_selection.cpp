@@ -38,6 +38,14 @@ class TestModelSelection : public QObject {
         return in;
     }
 
+    // A new database's first coordinator, and the trainer it creates.
+    static rec::User firstTrainer(rec::Database& db) {
+        rec::Accounts accounts(db);
+        const auto coordinator =
+            accounts.create(std::nullopt, "coord", rec::Role::Coordinator, 5, "coord-pass");
+        return accounts.create(coordinator, "trainer", rec::Role::Trainer, 2, "trainer-pass");
+    }
+
   private Q_SLOTS:
     void initTestCase() {
         QVERIFY(dir_.isValid());
@@ -51,10 +59,7 @@ class TestModelSelection : public QObject {
                                  testdata::testManifest("model B", {"nevus", "melanoma"}), 2);
         database_ = dir_.filePath("workstation.sqlite");
         rec::Database db = rec::openWorkstationDatabase(database_.toStdString());
-        rec::Accounts accounts(db);
-        const auto coordinator =
-            accounts.create(std::nullopt, "coord", rec::Role::Coordinator, 5, "coord-pass");
-        trainer_ = accounts.create(coordinator, "trainer", rec::Role::Trainer, 2, "trainer-pass");
+        trainer_ = firstTrainer(db);
     }
 
     void cleanupTestCase() { ws::WorkstationSettings{}.save(); }
@@ -219,11 +224,7 @@ class TestModelSelection : public QObject {
     void aRollBackThatCannotLoadLeavesNoWithdrawnModel() {
         const QString database = dir_.filePath("rollback.sqlite");
         rec::Database db = rec::openWorkstationDatabase(database.toStdString());
-        rec::Accounts accounts(db);
-        const auto coordinator =
-            accounts.create(std::nullopt, "coord", rec::Role::Coordinator, 5, "coord-pass");
-        const auto trainer =
-            accounts.create(coordinator, "trainer", rec::Role::Trainer, 2, "trainer-pass");
+        const rec::User trainer = firstTrainer(db);
         const QString doomed = dir_.filePath("doomed");
         eng::createInitialBundle(doomed.toStdString(),
                                  testdata::testManifest("doomed", {"nevus", "melanoma"}), 5);
@@ -248,11 +249,7 @@ class TestModelSelection : public QObject {
     void anUnreadableRegistryKeepsTheModelInUse() {
         const QString database = dir_.filePath("unreadable.sqlite");
         rec::Database db = rec::openWorkstationDatabase(database.toStdString());
-        rec::Accounts accounts(db);
-        const auto coordinator =
-            accounts.create(std::nullopt, "coord", rec::Role::Coordinator, 5, "coord-pass");
-        const auto trainer =
-            accounts.create(coordinator, "trainer", rec::Role::Trainer, 2, "trainer-pass");
+        const rec::User trainer = firstTrainer(db);
         auto session = testdata::makeSession(database);
         const auto b = session->registerModel(trainer, bundleB_);
         QVERIFY(session->activateModel(trainer, b->id));

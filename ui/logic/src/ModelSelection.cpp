@@ -27,13 +27,17 @@ bool ModelChoice::sameAs(const ModelChoice& other) const {
            options.cudaBFloat16 == other.options.cudaBFloat16;
 }
 
-std::vector<ModelChoice> modelCandidates(const ModelSelectionInputs& in) {
+engine::PredictorOptions effectiveOptions(const ModelSelectionInputs& in) {
     WorkstationSettings effective = in.settings;
     if (in.commandLineDevice)
         effective.device = *in.commandLineDevice;
     if (in.commandLineTta)
         effective.testTimeAugmentation = true;
-    const engine::PredictorOptions options = effective.predictorOptions();
+    return effective.predictorOptions();
+}
+
+std::vector<ModelChoice> modelCandidates(const ModelSelectionInputs& in) {
+    const engine::PredictorOptions options = effectiveOptions(in);
     std::vector<ModelChoice> candidates;
     auto offer = [&](const QString& bundle, ModelSource source) {
         if (bundle.isEmpty())
@@ -55,12 +59,7 @@ ModelChoice chooseModel(const ModelSelectionInputs& in) {
     if (!candidates.empty())
         return candidates.front();
     ModelChoice none;
-    WorkstationSettings effective = in.settings;
-    if (in.commandLineDevice)
-        effective.device = *in.commandLineDevice;
-    if (in.commandLineTta)
-        effective.testTimeAugmentation = true;
-    none.options = effective.predictorOptions();
+    none.options = effectiveOptions(in);
     return none;
 }
 

@@ -246,7 +246,7 @@ bool WorkstationSession::reloadModel(bool force) {
     // Nothing the policy names loads: no model rather than one it no longer names (e.g. the
     // one a roll back just withdrew).
     loaded_ = ModelChoice{};
-    loaded_.options = chooseModel(inputs).options;
+    loaded_.options = effectiveOptions(inputs);
     predictions_->unloadModel();
     modelError_ =
         failures.isEmpty() ? tr("no model bundle found (give --model)") : failures.join('\n');

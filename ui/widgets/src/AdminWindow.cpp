@@ -1,5 +1,6 @@
 #include "dermreader/ui/AdminWindow.h"
 
+#include "CloseOnLock.h"
 #include "RocChart.h"
 #include "dermreader/ui/Confirm.h"
 
@@ -160,12 +161,7 @@ AdminWindow::AdminWindow(ws::WorkstationSession& session, const rec::User& user,
                 Q_EMIT trainingStopped(message, resumable);
             });
     resize(1100, 760);
-    // Labels and CNN output stay out of a blinded reader's reach; Quit closes everything.
-    connect(&session_, &ws::WorkstationSession::lockChanged, this, [this](bool locked) {
-        if (locked)
-            close();
-    });
-    connect(&session_, &ws::WorkstationSession::shuttingDown, this, &QWidget::close);
+    closeOnLockOrQuit(session_, this);  // labels and CNN output
     // The registry starts with the model the workstation ships with.
     bool empty = false;
     session_.perform(tr("Model registry"), [&] {

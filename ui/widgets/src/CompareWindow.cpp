@@ -43,15 +43,13 @@ CompareWindow::CompareWindow(QWidget* parent) : QWidget(parent) {
     resize(1400, 800);
 }
 
-void CompareWindow::setLeft(const QImage& image, const QString& title, const QString& banner) {
+void CompareWindow::setLeft(const QImage& image, const QString& title) {
     left_->setImage(image);
-    left_->setBanner(banner);
     leftTitle_->setText(title);
 }
 
-void CompareWindow::setRight(const QImage& image, const QString& title, const QString& banner) {
+void CompareWindow::setRight(const QImage& image, const QString& title) {
     right_->setImage(image);
-    right_->setBanner(banner);
     rightTitle_->setText(title);
 }
 

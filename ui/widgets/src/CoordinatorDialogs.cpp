@@ -28,6 +28,15 @@ QDialogButtonBox* okCancel(QDialog* dialog, const std::function<bool()>& submit)
     return buttons;
 }
 
+// The action's answer: "" closes the dialog; a reason stays on it beside what was typed.
+bool acceptUnless(QDialog* dialog, QLabel* error, const QString& problem) {
+    error->setText(problem);
+    if (!problem.isEmpty())
+        return false;
+    dialog->accept();
+    return true;
+}
+
 }  // namespace
 
 // --- NewAccountDialog --------------------------------------------------------------------
@@ -74,12 +83,7 @@ bool NewAccountDialog::submit() {
     AccountRequest request{name_->text().trimmed(),
                            static_cast<rec::Role>(role_->currentData().toInt()), years_->value(),
                            password_->text()};
-    const QString problem = create_(request);
-    error_->setText(problem);
-    if (!problem.isEmpty())
-        return false;
-    accept();
-    return true;
+    return acceptUnless(this, error_, create_(request));
 }
 
 QString NewAccountDialog::error() const {
@@ -200,12 +204,7 @@ bool NewStudyDialog::submit() {
         error_->setText(tr("Choose a labelled collection."));
         return false;
     }
-    const QString problem = create_(spec(), collection_->currentData().toString());
-    error_->setText(problem);
-    if (!problem.isEmpty())
-        return false;
-    accept();
-    return true;
+    return acceptUnless(this, error_, create_(spec(), collection_->currentData().toString()));
 }
 
 QString NewStudyDialog::error() const {

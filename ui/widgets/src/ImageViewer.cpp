@@ -1,5 +1,7 @@
 #include "dermreader/ui/ImageViewer.h"
 
+#include "dermreader/workstation/DicomText.h"
+
 #include <QGraphicsPixmapItem>
 #include <QGraphicsScene>
 #include <QGraphicsSimpleTextItem>
@@ -30,9 +32,7 @@ ImageViewer::ImageViewer(QWidget* parent) : QGraphicsView(parent) {
 
 void ImageViewer::setImage(const QImage& image) {
     errorItem_->hide();
-    // Another image's patient and calibration never stay on screen: the caller sets them anew.
-    banner_.clear();
-    millimetresPerPixel_.reset();
+    forgetImage();
     original_ = image;
     showAdjustedImage();
     imageItem_->show();
@@ -45,9 +45,7 @@ void ImageViewer::setImage(const QImage& image) {
 }
 
 void ImageViewer::showError(const QString& message) {
-    original_ = QImage();
-    banner_.clear();
-    millimetresPerPixel_.reset();
+    forgetImage();
     imageItem_->setPixmap(QPixmap());
     imageItem_->hide();
     overlayItem_->setPixmap(QPixmap());
@@ -59,9 +57,7 @@ void ImageViewer::showError(const QString& message) {
 }
 
 void ImageViewer::clear() {
-    original_ = QImage();
-    banner_.clear();
-    millimetresPerPixel_.reset();
+    forgetImage();
     imageItem_->setPixmap(QPixmap());
     overlayItem_->setPixmap(QPixmap());
     errorItem_->hide();
@@ -164,6 +160,14 @@ QString ImageViewer::zoomText() const {
     return fitMode_ ? tr("%1 (fit)").arg(percent) : percent;
 }
 
+void ImageViewer::forgetImage() {
+    // Another image's patient and calibration never stay on screen: whoever shows the next
+    // image sets them anew.
+    original_ = QImage();
+    banner_.clear();
+    millimetresPerPixel_.reset();
+}
+
 // --- Display adjustment ------------------------------------------------------------------
 
 void ImageViewer::setDisplayAdjustment(int brightness, int contrast) {
@@ -210,6 +214,11 @@ void ImageViewer::setBanner(const QString& text) {
     viewport()->update();
 }
 
+void ImageViewer::setDicomAttributes(const std::map<std::string, std::string>& tags) {
+    setBanner(workstation::patientBanner(tags));
+    setPixelSpacing(workstation::millimetresPerPixel(tags));
+}
+
 void ImageViewer::setPixelSpacing(std::optional<double> millimetresPerPixel) {
     if (millimetresPerPixel && !(*millimetresPerPixel > 0 && std::isfinite(*millimetresPerPixel)))
         millimetresPerPixel.reset();
@@ -235,11 +244,13 @@ std::optional<std::pair<double, double>> ImageViewer::scaleBar() const {
     return std::make_pair(best, best * screenPixelsPerMm);
 }
 
+QString ImageViewer::lengthText(double millimetres) {
+    return millimetres >= 1 ? tr("%1 mm").arg(millimetres) : tr("%1 µm").arg(millimetres * 1000);
+}
+
 QString ImageViewer::scaleBarText() const {
     const auto bar = scaleBar();
-    if (!bar)
-        return {};
-    return bar->first >= 1 ? tr("%1 mm").arg(bar->first) : tr("%1 µm").arg(bar->first * 1000);
+    return bar ? lengthText(bar->first) : QString();
 }
 
 double ImageViewer::fitScale() const {
@@ -324,7 +335,7 @@ void ImageViewer::drawForeground(QPainter* painter, const QRectF& rect) {
         painter->drawLine(start + QPoint(0, -5), start + QPoint(0, 5));
         painter->drawLine(start + QPoint(length, -5), start + QPoint(length, 5));
         painter->drawText(QRect(start.x(), start.y() - 24, length, 18), Qt::AlignCenter,
-                          scaleBarText());
+                          lengthText(bar->first));
     }
     painter->restore();
 }

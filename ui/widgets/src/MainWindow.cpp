@@ -1,5 +1,7 @@
 #include "dermreader/ui/MainWindow.h"
 
+#include "CloseOnLock.h"
+
 #include <QAction>
 #include <QCheckBox>
 #include <QCloseEvent>
@@ -624,8 +626,7 @@ void MainWindow::onImageReady(quint64 request, const ws::ImageResult& result) {
     shownImage_ = result.image;
     currentHash_ = result.hash;
     viewer_->setImage(result.image);
-    viewer_->setBanner(ws::patientBanner(result.info.tags));
-    viewer_->setPixelSpacing(ws::millimetresPerPixel(result.info.tags));
+    viewer_->setDicomAttributes(result.info.tags);
     // The file says (DICOM) or the library knows (a labelled dataset, set by hand).
     eng::ImageModality known = result.info.modality;
     const records::LibraryImage* record = browser_->currentRecord();
@@ -763,17 +764,11 @@ CompareWindow* MainWindow::openComparison(const QString& otherPath) {
     }
     auto* window = new CompareWindow;
     window->setAttribute(Qt::WA_DeleteOnClose);
-    window->setLeft(shownImage_, QFileInfo(currentPath_).fileName(), ws::patientBanner(shownTags_));
-    window->left()->setPixelSpacing(ws::millimetresPerPixel(shownTags_));
-    window->setRight(ws::toQImage(other.image), QFileInfo(otherPath).fileName(),
-                     ws::patientBanner(other.info.tags));
-    window->right()->setPixelSpacing(ws::millimetresPerPixel(other.info.tags));
-    // Images of a patient: gone when the workstation locks for a blinded reading or quits.
-    connect(&session_, &ws::WorkstationSession::lockChanged, window, [window](bool locked) {
-        if (locked)
-            window->close();
-    });
-    connect(&session_, &ws::WorkstationSession::shuttingDown, window, &QWidget::close);
+    window->setLeft(shownImage_, QFileInfo(currentPath_).fileName());
+    window->left()->setDicomAttributes(shownTags_);
+    window->setRight(ws::toQImage(other.image), QFileInfo(otherPath).fileName());
+    window->right()->setDicomAttributes(other.info.tags);
+    closeOnLockOrQuit(session_, window);  // images of a patient
     window->show();
     return window;
 }

@@ -1,5 +1,7 @@
 #include "dermreader/ui/StudyWindows.h"
 
+#include "CloseOnLock.h"
+
 #include <QApplication>
 #include <QCheckBox>
 #include <QComboBox>
@@ -137,8 +139,7 @@ StudyCoordinatorWindow::StudyCoordinatorWindow(ws::WorkstationSession& session,
         if (path.isEmpty() ||
             !guard([&] { rec::backupDatabase(database(), coordinator_, path.toStdString()); }))
             return;
-        showWarning(QString());
-        message_->setText(tr("Database backed up to %1").arg(path));
+        showMessage(tr("Database backed up to %1").arg(path));
     }));
     buttons->addWidget(button(tr("Export audit log…"), [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Export audit log"),
@@ -154,12 +155,7 @@ StudyCoordinatorWindow::StudyCoordinatorWindow(ws::WorkstationSession& session,
     layout->addWidget(message_);
     connect(studies_, &QTableWidget::itemSelectionChanged, this,
             &StudyCoordinatorWindow::refreshProgress);
-    // Study labels and CNN scores stay out of a blinded reader's reach; Quit closes everything.
-    connect(&session_, &ws::WorkstationSession::lockChanged, this, [this](bool locked) {
-        if (locked)
-            close();
-    });
-    connect(&session_, &ws::WorkstationSession::shuttingDown, this, &QWidget::close);
+    closeOnLockOrQuit(session_, this);  // study labels and CNN scores
     resize(980, 620);
     refresh();
 }
@@ -213,9 +209,9 @@ void StudyCoordinatorWindow::refresh() {
     refreshProgress();
 }
 
-void StudyCoordinatorWindow::showWarning(const QString& text) {
-    message_->setStyleSheet(text.isEmpty() ? QString()
-                                           : QStringLiteral("color:#8a4b00; font-weight:bold"));
+void StudyCoordinatorWindow::showMessage(const QString& text, bool warning) {
+    message_->setStyleSheet(warning ? QStringLiteral("color:#8a4b00; font-weight:bold")
+                                    : QString());
     message_->setText(text);
 }
 
@@ -259,7 +255,7 @@ std::int64_t StudyCoordinatorWindow::createStudy(const rec::StudySpec& spec,
     const std::int64_t study = rec::ReaderStudies(database(), session_.taxonomy())
                                    .create(coordinator_, spec, candidatesIn(collection));
     refresh();
-    showWarning(trainingOverlapWarning(study));
+    showMessage(trainingOverlapWarning(study), true);
     return study;
 }
 
@@ -353,7 +349,7 @@ ws::Job* StudyCoordinatorWindow::scoreCases(std::int64_t study) {
         scoring_ = nullptr;
         refresh();
         if (scoringSucceeded_)  // the model that scored, whatever is loaded now
-            showWarning(trainingOverlapWarning(study, model));
+            showMessage(trainingOverlapWarning(study, model), true);
         Q_EMIT scoringFinished(study, scoringSucceeded_);
     });
     return job;
@@ -401,11 +397,7 @@ QTableWidget* StudyCoordinatorWindow::showAccounts() {
         table->setItem(row, 2, new QTableWidgetItem(QString::number(u.experienceYears)));
     }
     table->resize(520, 400);
-    connect(&session_, &ws::WorkstationSession::lockChanged, table, [table](bool locked) {
-        if (locked)
-            table->close();
-    });
-    connect(&session_, &ws::WorkstationSession::shuttingDown, table, &QWidget::close);
+    closeOnLockOrQuit(session_, table);
     table->show();
     return table;
 }
@@ -476,8 +468,7 @@ void StudyCoordinatorWindow::newAccountDialog() {
         [this](const AccountRequest& r) {
             try {
                 createAccount(r.name, r.role, r.experienceYears, r.password);
-                showWarning(QString());
-                message_->setText(tr("Account '%1' created.").arg(r.name));
+                showMessage(tr("Account '%1' created.").arg(r.name));
                 return QString();
             } catch (const std::exception& e) {
                 return QString::fromUtf8(e.what());
@@ -555,8 +546,7 @@ void StudyCoordinatorWindow::assignDialog() {
         }
     }
     if (readers.empty()) {
-        showWarning(QString());
-        message_->setText(tr("Create reader accounts first (New account…)."));
+        showMessage(tr("Create reader accounts first (New account…)."));
         return;
     }
     bool ok = false;

@@ -39,6 +39,8 @@ struct ModelChoice {
     bool sameAs(const ModelChoice& other) const;
 };
 
+// Settings' device and TTA, overridden by the command line: what every candidate loads with.
+engine::PredictorOptions effectiveOptions(const ModelSelectionInputs& inputs);
 // Every bundle the inputs name, strongest first, each once, with the effective options.
 std::vector<ModelChoice> modelCandidates(const ModelSelectionInputs& inputs);
 // The first candidate, or source None (with the effective options) when there is none.

@@ -17,9 +17,10 @@ class CompareWindow : public QWidget {
   public:
     explicit CompareWindow(QWidget* parent = nullptr);
 
-    // `title` names the image (file, date); `banner` is shown over it (patient, study).
-    void setLeft(const QImage& image, const QString& title, const QString& banner = {});
-    void setRight(const QImage& image, const QString& title, const QString& banner = {});
+    // `title` names the image (file, date); left()/right()->setDicomAttributes() add the
+    // patient banner and scale bar.
+    void setLeft(const QImage& image, const QString& title);
+    void setRight(const QImage& image, const QString& title);
     void setLinked(bool linked);
     bool linked() const;
     ImageViewer* left() const { return left_; }

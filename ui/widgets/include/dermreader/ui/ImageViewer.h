@@ -8,7 +8,9 @@
 #include <QGraphicsView>
 #include <QImage>
 #include <QPointF>
+#include <map>
 #include <optional>
+#include <string>
 
 class QGraphicsPixmapItem;
 class QGraphicsSimpleTextItem;
@@ -50,6 +52,8 @@ class ImageViewer : public QGraphicsView {
     // Patient and study over the image ("" hides it).
     void setBanner(const QString& text);
     QString banner() const { return banner_; }
+    // Banner and scale bar from a DICOM file's attributes (nothing for other files).
+    void setDicomAttributes(const std::map<std::string, std::string>& tags);
     // Millimetres per image pixel (DICOM Pixel Spacing); nothing hides the scale bar.
     void setPixelSpacing(std::optional<double> millimetresPerPixel);
     // The scale bar's label at the current zoom ("5 mm"), "" without one.
@@ -79,7 +83,9 @@ class ImageViewer : public QGraphicsView {
 
   private:
     void scaleBy(double factor);
+    void forgetImage();
     void showAdjustedImage();
+    static QString lengthText(double millimetres);
     double fitScale() const;
     // The scale bar's length in millimetres and in screen pixels; nothing without spacing.
     std::optional<std::pair<double, double>> scaleBar() const;

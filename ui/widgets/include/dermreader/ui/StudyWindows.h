@@ -91,7 +91,8 @@ class StudyCoordinatorWindow : public QWidget {
     // `model`: the one that scored the study (default: the one loaded now).
     QString trainingOverlapWarning(std::int64_t study,
                                    std::optional<engine::ModelIdentity> model = std::nullopt);
-    void showWarning(const QString& text);
+    // In the window's message line; a warning stands out.
+    void showMessage(const QString& text, bool warning = false);
     void newStudyDialog();
     void newAccountDialog();
     void assignDialog();
