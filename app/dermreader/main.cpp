@@ -145,7 +145,7 @@ int main(int argc, char** argv) {
         window.openFolder(folder);
     // The samples' known diagnoses and modality go into the library with them.
     if (QFileInfo::exists(samplesLabels))
-        window.importDataset(samplesLabels, "csv");
+        window.importSampleLabels(samplesLabels);
     if (parser.isSet("import-dataset"))
         window.importDataset(parser.value("import-dataset"), {});
     if (file.isEmpty() || !window.browser()->selectPath(file))

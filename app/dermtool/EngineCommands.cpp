@@ -16,6 +16,7 @@
 #include "dermreader/engine/ModelFactory.h"
 #include "dermreader/engine/Predictor.h"
 #include "dermreader/engine/Resources.h"
+#include "dermreader/engine/RuntimeInfo.h"
 #include "dermreader/engine/SaliencyRender.h"
 #include "dermreader/taxonomy/Partition.h"
 #ifdef DERMREADER_HAVE_IMAGE_IO
@@ -35,6 +36,7 @@ struct ModelOptions {
     std::string device = "auto";
     bool tta = false;
     bool bf16 = false;
+    bool noGraphs = false;
     int threads = 0;
 
     void addTo(CLI::App& cmd) {
@@ -43,7 +45,9 @@ struct ModelOptions {
         cmd.add_option("--device", device, "auto, cpu or cuda")
             ->check(CLI::IsMember({"auto", "cpu", "cuda"}));
         cmd.add_option("--threads", threads, "CPU threads (default: all cores)");
-        cmd.add_flag("--bf16", bf16, "bf16 weights and activations on CUDA");
+        cmd.add_flag("--bf16", bf16, "bf16 autocast on CUDA");
+        cmd.add_flag("--no-graphs", noGraphs,
+                     "Run batch-1 CUDA inference eagerly, not from a graph");
     }
 
     fs::path bundle() const {
@@ -62,6 +66,7 @@ struct ModelOptions {
         options.testTimeAugmentation = tta;
         options.cpuThreads = threads;
         options.cudaBFloat16 = bf16;
+        options.cudaGraphs = !noGraphs;
         return options;
     }
 };
@@ -352,6 +357,19 @@ void addBench(CLI::App& app) {
         }
         result["preprocess_ms"] = median(preprocess);
         result["forward_batch1_ms"] = median(forward);
+        if (predictor.usesCuda() && !o->noGraphs) {
+            // The same forward without the graph, for the table beside it.
+            auto eagerOptions = o->predictorOptions();
+            eagerOptions.cudaGraphs = false;
+            eng::Predictor eager(bundle, taxonomy, eagerOptions);
+            eager.predict(image);
+            std::vector<double> eagerForward;
+            for (int i = 0; i < o->repeats; ++i) {
+                eager.predict(image);
+                eagerForward.push_back(eager.lastTiming().forwardMs);
+            }
+            result["forward_batch1_eager_ms"] = median(eagerForward);
+        }
         result["predict_total_ms"] =
             median(timeRepeated(o->repeats, [&] { predictor.predict(image); }));
         predictor.saliency(image, eng::SaliencyMethod::Gradient);
@@ -387,8 +405,9 @@ void addBench(CLI::App& app) {
         }
         std::cout << "device:              " << result["device"].get<std::string>() << "\n";
         for (const char* key :
-             {"decode_ms", "preprocess_ms", "forward_batch1_ms", "predict_total_ms",
-              "saliency_gradient_ms", "saliency_gradient_299_ms", "saliency_gradcam_ms"}) {
+             {"decode_ms", "preprocess_ms", "forward_batch1_ms", "forward_batch1_eager_ms",
+              "predict_total_ms", "saliency_gradient_ms", "saliency_gradient_299_ms",
+              "saliency_gradcam_ms"}) {
             if (result.contains(key)) {
                 std::cout << std::left << std::setw(21) << (std::string(key) + ":") << std::fixed
                           << std::setprecision(1) << result[key].get<double>() << "\n";
@@ -445,9 +464,122 @@ void addResources(CLI::App& app) {
     });
 }
 
+// The CUDA path against the CPU on the same bundle and inputs: float32 eager, float32 from the
+// batch-1 graph, bf16 autocast, and a batch. Exit 1 when one differs beyond its tolerance.
+void addParity(CLI::App& app) {
+    auto* cmd = app.add_subcommand(
+        "parity", "Check CUDA predictions (eager, graph, bf16, batched) against the CPU (JSON)");
+    auto o = std::make_shared<ModelOptions>();
+    auto fresh = std::make_shared<bool>(false);
+    cmd->add_option("--model", o->model, "Model bundle folder (default: the embedded default)");
+    cmd->add_flag("--fresh", *fresh, "Check a freshly initialised 299-pixel model instead");
+    cmd->callback([o, fresh] {
+        const auto& taxonomy = tax::Taxonomy::builtin();
+        fs::path bundle, temporary;
+        if (*fresh) {
+            temporary =
+                fs::temp_directory_path() / ("dermtool-parity-" + std::to_string(::getpid()));
+            eng::createInitialBundle(
+                temporary, newManifest("parity", chooseClasses("second-level", 0, {}, "")), 0);
+            bundle = temporary;
+        } else {
+            bundle = o->bundle();
+        }
+        std::vector<eng::RgbImage> images;
+        for (int i = 0; i < 4; ++i)
+            images.push_back(benchImage(320 + 64 * i, 240 + 48 * i));
+        std::vector<const eng::RgbImage*> batch;
+        for (const auto& image : images)
+            batch.push_back(&image);
+
+        auto options = [](eng::DevicePreference device, bool graphs, bool bf16) {
+            eng::PredictorOptions p;
+            p.device = device;
+            p.cudaGraphs = graphs;
+            p.cudaBFloat16 = bf16;
+            return p;
+        };
+        eng::Predictor cpu(bundle, taxonomy, options(eng::DevicePreference::Cpu, false, false));
+        std::vector<std::vector<double>> expected;
+        for (const auto& image : images)
+            expected.push_back(cpu.predict(image).classProbabilities);
+
+        auto worstDifference = [&](const std::vector<eng::Prediction>& got) {
+            double worst = 0;
+            for (std::size_t i = 0; i < got.size(); ++i)
+                for (std::size_t k = 0; k < expected[i].size(); ++k)
+                    worst =
+                        std::max(worst, std::abs(got[i].classProbabilities[k] - expected[i][k]));
+            return worst;
+        };
+        struct Case {
+            const char* name;
+            bool graphs, bf16, batched;
+            double tolerance;
+        };
+        const Case cases[] = {{"cuda_fp32_eager", false, false, false, 1e-3},
+                              {"cuda_fp32_graph", true, false, false, 1e-3},
+                              {"cuda_fp32_batch", false, false, true, 1e-3},
+                              {"cuda_bf16_autocast", true, true, false, 5e-2},
+                              {"cuda_bf16_batch", false, true, true, 5e-2}};
+        json result = {{"bundle", bundle.string()}};
+        bool ok = true;
+        for (const Case& c : cases) {
+            eng::Predictor cuda(bundle, taxonomy,
+                                options(eng::DevicePreference::Cuda, c.graphs, c.bf16));
+            std::vector<eng::Prediction> got;
+            if (c.batched) {
+                got = cuda.predictBatch(batch);
+            } else {
+                for (const auto& image : images)
+                    got.push_back(cuda.predict(image));
+            }
+            const double worst = worstDifference(got);
+            ok = ok && worst <= c.tolerance;
+            result[c.name] = {{"max_abs_difference", worst},
+                              {"tolerance", c.tolerance},
+                              {"device", cuda.deviceDescription()}};
+        }
+        result["ok"] = ok;
+        if (!temporary.empty())
+            fs::remove_all(temporary);
+        std::cout << jsonLine(result) << "\n";
+        if (!ok)
+            throw std::runtime_error("CUDA predictions differ from the CPU's beyond tolerance");
+    });
+}
+
+void addInfo(CLI::App& app) {
+    auto* cmd = app.add_subcommand(
+        "info", "Print the program's and LibTorch's versions, CUDA support and devices (JSON)");
+    cmd->callback([] {
+        const eng::RuntimeInfo info = eng::runtimeInfo();
+        json devices = json::array();
+        for (const auto& device : info.devices)
+            devices.push_back({{"index", device.index},
+                               {"name", device.name},
+                               {"memory_bytes", device.memoryBytes},
+                               {"compute_capability", std::to_string(device.computeMajor) + "." +
+                                                          std::to_string(device.computeMinor)}});
+        std::cout << jsonLine(json{{"program", "dermreader"},
+                                   {"version", DERMREADER_VERSION},
+                                   {"torch_version", info.torchVersion},
+                                   {"cuda_compiled", info.cudaCompiled},
+                                   {"cuda_available", info.cudaAvailable},
+                                   {"cuda_version", info.cudaVersion},
+                                   {"cudnn_version", info.cudnnVersion},
+                                   {"devices", devices},
+                                   {"cpu_threads", info.cpuThreads},
+                                   {"parallel_backend", info.parallelBackend}})
+                  << "\n";
+    });
+}
+
 }  // namespace
 
 void addEngineCommands(CLI::App& app, int& exitCode) {
+    addInfo(app);
+    addParity(app);
     addResources(app);
     addCopyModel(app);
     addSealModel(app);

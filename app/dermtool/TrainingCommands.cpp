@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <csignal>
 #include <iomanip>
 #include <iostream>
@@ -12,6 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "DataSources.h"
+#include "Launcher.h"
 #include "ProgressBar.h"
 #include "dermreader/engine/AtomicFile.h"
 #include "dermreader/engine/ModelFactory.h"
@@ -88,6 +90,49 @@ PackSplit splitPack(const trn::PackedDataset& pack, const tax::Taxonomy& taxonom
     return split;
 }
 
+// A pack of `count` generated images, class i % 9 of the second-level nodes: a dark blob whose
+// colour and size depend on the class on a noisy skin-coloured ground, so a network can learn
+// something from it. Deterministic.
+void writeSyntheticPack(int count, int maxSide, const fs::path& out) {
+    const auto& taxonomy = tax::Taxonomy::builtin();
+    const auto classes = taxonomy.nodesAtDepth(1);
+    std::vector<trn::LabelledImage> images;
+    for (int i = 0; i < count; ++i) {
+        trn::LabelledImage image;
+        image.node = classes[static_cast<std::size_t>(i) % classes.size()];
+        image.imageId = "synthetic-" + std::to_string(i);
+        image.path = image.imageId;
+        image.label = taxonomy.node(image.node).id;
+        image.group = image.imageId;
+        image.origin = "synthetic";
+        images.push_back(std::move(image));
+    }
+    const int side = std::min(maxSide, 320);
+    auto generate = [&](const fs::path& path) {
+        const int index = std::stoi(path.string().substr(10));
+        const int kind = index % static_cast<int>(classes.size());
+        eng::RgbImage image = eng::RgbImage::filled(side, side, 0, 0, 0);
+        std::uint32_t noise = 2654435761u * static_cast<std::uint32_t>(index + 1);
+        const double radius = side * (0.15 + 0.03 * kind);
+        for (int y = 0; y < side; ++y) {
+            for (int x = 0; x < side; ++x) {
+                noise = noise * 1664525u + 1013904223u;
+                const int jitter = static_cast<int>(noise >> 28) - 8;
+                const double dx = x - side / 2.0, dy = y - side / 2.0;
+                const bool lesion = dx * dx + dy * dy < radius * radius;
+                auto* p = &image.pixels[(static_cast<std::size_t>(y) * side + x) * 3];
+                p[0] = static_cast<std::uint8_t>(
+                    std::clamp((lesion ? 60 + 15 * kind : 200) + jitter, 0, 255));
+                p[1] = static_cast<std::uint8_t>(std::clamp((lesion ? 40 : 150) + jitter, 0, 255));
+                p[2] = static_cast<std::uint8_t>(
+                    std::clamp((lesion ? 120 - 10 * kind : 130) + jitter, 0, 255));
+            }
+        }
+        return image;
+    };
+    trn::writePackedDataset(images, taxonomy, out, maxSide, generate);
+}
+
 void addPack(CLI::App& app) {
     auto* cmd = app.add_subcommand(
         "pack", "Decode labelled images once into a packed dataset for training");
@@ -95,8 +140,13 @@ void addPack(CLI::App& app) {
         std::vector<std::string> datasets, validation;
         std::string dataRoot, out, progress = "auto";
         int maxSide = 320;
+        int synthetic = 0;
     };
     auto o = std::make_shared<Options>();
+    cmd->add_option("--synthetic", o->synthetic,
+                    "Pack N generated images over the nine second-level classes instead (for "
+                    "benchmarks and checks on machines without data; any build)")
+        ->check(CLI::Range(1, 1000000));
     cmd->add_option("--dataset", o->datasets,
                     "FORMAT=PATH of training images (repeatable; default: shared data)");
     cmd->add_option("--validation-dataset", o->validation,
@@ -110,6 +160,11 @@ void addPack(CLI::App& app) {
            "auto (a bar on a terminal), bar, json (lines {\"event\":\"pack\",...}) or none")
         ->check(CLI::IsMember({"auto", "bar", "json", "none"}));
     cmd->callback([o] {
+        if (o->synthetic > 0) {
+            writeSyntheticPack(o->synthetic, o->maxSide, o->out);
+            std::cout << "wrote " << o->out << ": " << o->synthetic << " synthetic images\n";
+            return;
+        }
 #ifndef DERMREADER_HAVE_IMAGE_IO
         throw std::runtime_error(
             "this LibTorch-only build cannot decode images; make packs with the full build");
@@ -187,9 +242,26 @@ void addTrain(CLI::App& app) {
         trn::TrainingConfig config;
         int folds = 9, holdoutFold = -1;
         bool resume = false;
+        int processes = 1;
+        int rank = -1, worldSize = 1;  // set by the launcher in its workers
+        std::string rendezvous;
     };
     auto o = std::make_shared<Options>();
     auto& c = o->config;
+    cmd->add_option("--nproc", o->processes,
+                    "Data-parallel worker processes (c10d: Gloo on CPU, NCCL on GPUs, one GPU "
+                    "each); --batch-size is per process")
+        ->check(CLI::Range(1, 64));
+    cmd->add_option("--rank", o->rank)->group("");  // the launcher's, for its workers
+    cmd->add_option("--world-size", o->worldSize)->group("");
+    cmd->add_option("--rendezvous", o->rendezvous)->group("");
+    cmd->add_option("--dropout", c.dropout, "Dropout before the classifier")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 0.99));
+    cmd->add_option("--aux-loss-weight", c.auxLossWeight,
+                    "Weight of the auxiliary classifier's loss (0: it does not train)")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 10.0));
     cmd->add_option("--pack", o->pack, "Packed dataset (dermtool pack)")->required();
     cmd->add_option("--out", o->out,
                     "Run folder (checkpoints, per-epoch metrics, model-last, model-best)")
@@ -236,67 +308,97 @@ void addTrain(CLI::App& app) {
                     "bar, json (one line per step/epoch on stdout), none")
         ->check(CLI::IsMember({"auto", "bar", "json", "none"}));
     cmd->callback([o] {
-        const auto& taxonomy = tax::Taxonomy::builtin();
-        if (!o->resume && trn::RunFolder{o->out}.completeCheckpoint()) {
-            throw std::runtime_error("run folder '" + o->out +
-                                     "' already has a checkpoint; pass --resume to continue it");
+        if (o->processes > 1 && o->rank < 0) {  // the launcher: the workers do the training
+            if (!o->resume && trn::RunFolder{o->out}.completeCheckpoint())
+                throw std::runtime_error(
+                    "run folder '" + o->out +
+                    "' already has a checkpoint; pass --resume to continue it");
+            runWorkers({o->processes, o->config.cpuThreads});
+            return;
         }
-        o->config.device = *eng::parseDevicePreference(o->device);
-        const auto pack = trn::PackedDataset::open(o->pack);
-        const auto split = splitPack(pack, taxonomy, o->folds, o->holdoutFold, o->config.seed);
-        const auto& trainIdx = split.train;
-        std::vector<std::size_t> validationIdx = split.packedValidation;
-        validationIdx.insert(validationIdx.end(), split.holdout.begin(), split.holdout.end());
-        trn::Trainer trainer(taxonomy, pack, trainIdx, validationIdx, o->config, o->out);
-        const std::string mode = progressMode(o->progress);
-        std::cerr << "training " << trainIdx.size() << " images in " << trainer.classes().size()
-                  << " classes, validating on " << validationIdx.size() << ", "
-                  << trainer.deviceDescription() << ", from epoch " << trainer.epochsDone() + 1
-                  << "\n";
-        std::signal(SIGINT, onSignal);
-        std::signal(SIGTERM, onSignal);
-        std::unique_ptr<ProgressBar> bar;
-        trainer.run(
-            [&](const trn::TrainingEvent& e) {
-                if (mode == "json") {
-                    std::cout << trn::toJsonLine(progressMessage(e)) << std::endl;
-                } else if (mode == "bar") {
-                    if (e.kind == trn::TrainingEvent::Kind::Preparing) {
-                        if (!bar)
-                            bar = std::make_unique<ProgressBar>("batch-norm statistics", e.steps,
-                                                                "batches");
-                        bar->advance();
-                        if (e.step + 1 == e.steps)
+        trn::ProcessGroupSpec group;
+        if (o->rank >= 0) {
+            group.rank = o->rank;
+            group.worldSize = o->worldSize;
+            const auto colon = o->rendezvous.rfind(':');
+            if (colon == std::string::npos)
+                throw std::runtime_error("--rendezvous needs HOST:PORT");
+            group.host = o->rendezvous.substr(0, colon);
+            group.port = std::stoi(o->rendezvous.substr(colon + 1));
+        }
+        auto train = [&] {
+            const auto& taxonomy = tax::Taxonomy::builtin();
+            if (!o->resume && trn::RunFolder{o->out}.completeCheckpoint()) {
+                throw std::runtime_error(
+                    "run folder '" + o->out +
+                    "' already has a checkpoint; pass --resume to continue it");
+            }
+            o->config.device = *eng::parseDevicePreference(o->device);
+            const auto pack = trn::PackedDataset::open(o->pack);
+            const auto split = splitPack(pack, taxonomy, o->folds, o->holdoutFold, o->config.seed);
+            const auto& trainIdx = split.train;
+            std::vector<std::size_t> validationIdx = split.packedValidation;
+            validationIdx.insert(validationIdx.end(), split.holdout.begin(), split.holdout.end());
+            trn::Trainer trainer(taxonomy, pack, trainIdx, validationIdx, o->config, o->out, group);
+            const std::string mode = progressMode(o->progress);
+            if (group.rank == 0)  // a distributed run's other workers stay quiet
+                std::cerr << "training " << trainIdx.size() << " images in "
+                          << trainer.classes().size() << " classes, validating on "
+                          << validationIdx.size() << ", " << trainer.deviceDescription()
+                          << ", from epoch " << trainer.epochsDone() + 1 << "\n";
+            std::signal(SIGINT, onSignal);
+            std::signal(SIGTERM, onSignal);
+            std::unique_ptr<ProgressBar> bar;
+            trainer.run(
+                [&](const trn::TrainingEvent& e) {
+                    if (mode == "json") {
+                        std::cout << trn::toJsonLine(progressMessage(e)) << std::endl;
+                    } else if (mode == "bar") {
+                        if (e.kind == trn::TrainingEvent::Kind::Preparing) {
+                            if (!bar)
+                                bar = std::make_unique<ProgressBar>("batch-norm statistics",
+                                                                    e.steps, "batches");
+                            bar->advance();
+                            if (e.step + 1 == e.steps)
+                                bar.reset();
+                        } else if (e.kind == trn::TrainingEvent::Kind::Step) {
+                            if (!bar)
+                                bar = std::make_unique<ProgressBar>(
+                                    "epoch " + std::to_string(e.epoch + 1) + "/" +
+                                        std::to_string(e.epochs),
+                                    e.steps, "steps");
+                            bar->advance();
+                        } else if (bar) {
                             bar.reset();
-                    } else if (e.kind == trn::TrainingEvent::Kind::Step) {
-                        if (!bar)
-                            bar = std::make_unique<ProgressBar>("epoch " +
-                                                                    std::to_string(e.epoch + 1) +
-                                                                    "/" + std::to_string(e.epochs),
-                                                                e.steps, "steps");
-                        bar->advance();
-                    } else if (bar) {
-                        bar.reset();
+                        }
                     }
-                }
-                if (e.kind == trn::TrainingEvent::Kind::Epoch && mode != "json") {
-                    std::cerr << "epoch " << e.epoch + 1 << ": train loss " << std::fixed
-                              << std::setprecision(4) << e.loss;
-                    if (e.validation) {
-                        if (e.validation->loss)
-                            std::cerr << ", validation loss " << *e.validation->loss;
-                        for (const auto& b : e.validation->binary)
-                            std::cerr << ", AUC " << b.task << " " << b.auc;
+                    if (e.kind == trn::TrainingEvent::Kind::Epoch && mode != "json") {
+                        std::cerr << "epoch " << e.epoch + 1 << ": train loss " << std::fixed
+                                  << std::setprecision(4) << e.loss;
+                        if (e.validation) {
+                            if (e.validation->loss)
+                                std::cerr << ", validation loss " << *e.validation->loss;
+                            for (const auto& b : e.validation->binary)
+                                std::cerr << ", AUC " << b.task << " " << b.auc;
+                        }
+                        std::cerr << "\n";
                     }
-                    std::cerr << "\n";
-                }
-            },
-            &gCancelled);
-        if (gCancelled) {
-            std::cerr << "stopped; resume with --resume\n";
-            throw std::runtime_error("training interrupted");
+                },
+                &gCancelled);
+            if (gCancelled) {
+                std::cerr << "stopped; resume with --resume\n";
+                throw std::runtime_error("training interrupted");
+            }
+            if (group.rank == 0)
+                std::cerr << "best model: " << trn::RunFolder{o->out}.bestModel().string() << "\n";
+        };
+        try {
+            train();
+        } catch (const std::exception& e) {
+            if (!group.distributed())
+                throw;
+            throw std::runtime_error("worker " + std::to_string(group.rank) + ": " + e.what());
         }
-        std::cerr << "best model: " << trn::RunFolder{o->out}.bestModel().string() << "\n";
     });
 }
 

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "EngineCommands.h"
+#include "Launcher.h"
 #include "TaxonomyCommands.h"
 #include "TrainingCommands.h"
 
@@ -13,6 +14,7 @@ int main(int argc, char** argv) {
     app.set_version_flag("--version", std::string("dermtool ") + DERMREADER_VERSION);
     app.require_subcommand(1);
     int exitCode = 0;  // commands set 2 when some inputs failed
+    dermtool::setCommandLine(argc, argv);
     dermtool::addTaxonomyCommands(app);
     dermtool::addEngineCommands(app, exitCode);
     dermtool::addTrainingCommands(app);

@@ -9,6 +9,7 @@
 #include <mutex>
 #include <thread>
 
+#include "CudaGraphForward.h"
 #include "dermreader/engine/Safetensors.h"
 #include "dermreader/engine/TorchDevice.h"
 #include "dermreader/engine/TorchImage.h"
@@ -110,25 +111,42 @@ struct Predictor::Impl {
     std::unique_ptr<tax::InferenceMap> inference;
     InceptionV3 model{nullptr};
     torch::Device device{torch::kCPU};
-    torch::ScalarType computeType = torch::kFloat32;
     PredictorOptions options;
     std::mutex mutex;  // one forward at a time: simple, and the model is not re-entrant on CUDA
     Timing timing;
     std::string deviceText;
+    // Batch-1 predictions on CUDA (options.cudaGraphs).
+    std::unique_ptr<CudaGraphForward> graphLogits;
+
+    bool bf16() const { return device.is_cuda() && options.cudaBFloat16; }
 
     torch::Tensor preprocess(const RgbImage& image) {
         const auto start = Clock::now();
-        auto x = imageToTensor(image).to(device);
+        auto x = imageToTensor(image);
+        // Page-locked memory lets the upload run as DMA, asynchronously to the host.
+        x = device.is_cuda() ? x.pin_memory().to(device, /*non_blocking=*/true) : x.to(device);
         x = resizeAndNormalise(x, manifest.inputSize, manifest.mean, manifest.std);
         timing.preprocessMs = millisecondsSince(start);
         return x;
     }
 
+    // cuDNN's fastest convolutions on tensor cores read channels-last.
     torch::Tensor prepareForModel(torch::Tensor x) const {
-        x = x.to(computeType);
         if (device.is_cuda())
             x = x.contiguous(at::MemoryFormat::ChannelsLast);
         return x;
+    }
+
+    // Float32 logits of a prepared batch, under bf16 autocast when asked for.
+    torch::Tensor logits(const torch::Tensor& x) {
+        BFloat16Autocast autocast(bf16());
+        return model->forward(x).logits.to(torch::kFloat32);
+    }
+
+    torch::Tensor inferenceLogits(const torch::Tensor& x) {
+        if (graphLogits && x.size(0) == 1)
+            return (*graphLogits)(x);
+        return logits(x);
     }
 
     // Softmax over the training classes, averaged over test-time views when asked for.
@@ -137,8 +155,8 @@ struct Predictor::Impl {
         const auto start = Clock::now();
         const int64_t n = batch.size(0);
         torch::Tensor input = options.testTimeAugmentation ? dihedralViews(batch) : batch;
-        auto logits = model->forward(prepareForModel(input)).logits.to(torch::kFloat32);
-        auto probabilities = torch::softmax(logits / manifest.temperature, 1);
+        auto probabilities =
+            torch::softmax(inferenceLogits(prepareForModel(input)) / manifest.temperature, 1);
         if (options.testTimeAugmentation) {
             // dihedralViews stacks view-major: [view0 of all images, view1 of all, ...].
             probabilities = probabilities.view({8, n, -1}).mean(0);
@@ -205,10 +223,12 @@ Predictor::Predictor(const std::filesystem::path& bundle, const tax::Taxonomy& t
     if (d.device.is_cuda()) {
         d.model->to(d.device);
         useChannelsLast(*d.model);
-        if (options.cudaBFloat16) {
-            d.computeType = torch::kBFloat16;
-            d.model->to(torch::kBFloat16);
-            d.deviceText += ", bf16";
+        if (options.cudaBFloat16)
+            d.deviceText += ", bf16 autocast";
+        if (options.cudaGraphs) {
+            d.graphLogits = std::make_unique<CudaGraphForward>(
+                [&d](const torch::Tensor& x) { return d.logits(x); });
+            d.deviceText += ", CUDA graphs";
         }
     }
     verifySeal();
@@ -221,7 +241,7 @@ std::vector<double> Predictor::referenceProbabilities() {
     auto& d = *impl_;
     torch::NoGradGuard noGrad;
     const auto input = d.preprocess(referenceImage());  // a batch of one
-    const auto logits = d.model->forward(d.prepareForModel(input)).logits.to(torch::kFloat32);
+    const auto logits = d.inferenceLogits(d.prepareForModel(input));
     return toDoubles(torch::softmax(logits / d.manifest.temperature, 1)[0]);
 }
 
@@ -249,9 +269,7 @@ void Predictor::verifySeal() {
     const auto probabilities = referenceProbabilities();
     // bf16 on a GPU rounds more than float32 on a CPU; either is far below what a swapped
     // class, another input size or another normalisation does.
-    const double tolerance = impl_->computeType == torch::kBFloat16 ? 0.05
-                             : impl_->device.is_cuda()              ? 0.005
-                                                                    : 0.001;
+    const double tolerance = impl_->bf16() ? 0.05 : impl_->device.is_cuda() ? 0.005 : 0.001;
     double worst = 0;
     std::string worstClass;
     for (std::size_t i = 0; i < m.classes.size(); ++i) {
@@ -336,6 +354,7 @@ std::vector<std::vector<float>> Predictor::embedBatch(const std::vector<const Rg
         return {};
     torch::NoGradGuard noGrad;
     auto& d = *impl_;
+    BFloat16Autocast autocast(d.bf16());
     const auto pooled =
         InceptionV3Impl::pool(d.model->features(d.prepareForModel(d.stackPreprocessed(images))))
             .to(torch::kCPU, torch::kFloat32)
@@ -376,8 +395,9 @@ SaliencyMap Predictor::saliency(const RgbImage& image, SaliencyMethod method,
 
     torch::Tensor map;
     int target = 0;
+    BFloat16Autocast autocast(d.bf16());
     if (method == SaliencyMethod::Gradient) {
-        const auto logits = d.model->forward(input).logits.to(torch::kFloat32);
+        const auto logits = d.logits(input);
         target = targetClass.value_or(static_cast<int>(logits.argmax(1).item<int64_t>()));
         // The paper: the loss gradient at the input, L1 norm across RGB.
         const auto loss = F::cross_entropy(

@@ -1,6 +1,11 @@
 #include "dermreader/engine/TorchDevice.h"
 
+#include "dermreader/engine/RuntimeInfo.h"
+
 #include <ATen/Parallel.h>
+#include <ATen/autocast_mode.h>
+#include <ATen/detail/CUDAHooksInterface.h>
+#include <torch/version.h>
 
 #include <cstdlib>
 #include <mutex>
@@ -67,12 +72,73 @@ std::string describeDevice(const torch::Device& device) {
     return "CPU: " + std::to_string(at::get_num_threads()) + " threads";
 }
 
+namespace {
+
+// 13000 -> "13.0"; 91900 -> "9.19.0" (cuDNN 9 numbers its versions major*10000 + minor*100 +
+// patch).
+std::string cudaVersionText(long version) {
+    return std::to_string(version / 1000) + "." + std::to_string(version % 1000 / 10);
+}
+std::string cudnnVersionText(long version) {
+    return std::to_string(version / 10000) + "." + std::to_string(version % 10000 / 100) + "." +
+           std::to_string(version % 100);
+}
+
+}  // namespace
+
+RuntimeInfo runtimeInfo() {
+    RuntimeInfo info;
+    info.torchVersion = TORCH_VERSION;
+    configureCpuThreads(0);  // as every command and the workstation set them
+    info.cpuThreads = at::get_num_threads();
+    info.parallelBackend = at::get_parallel_info();
+    if (const auto at = info.parallelBackend.find("ATen parallel backend: ");
+        at != std::string::npos) {
+        const auto end = info.parallelBackend.find('\n', at);
+        info.parallelBackend = info.parallelBackend.substr(at + 23, end - at - 23);
+    }
+#ifdef DERMREADER_WITH_CUDA
+    info.cudaCompiled = true;
+    const auto& hooks = at::detail::getCUDAHooks();
+    if (hooks.hasCUDART())
+        info.cudaVersion = cudaVersionText(hooks.versionCUDART());
+    if (hooks.hasCuDNN())
+        info.cudnnVersion = cudnnVersionText(hooks.versionCuDNN());
+    info.cudaAvailable = torch::cuda::is_available();
+    const int count = info.cudaAvailable ? static_cast<int>(torch::cuda::device_count()) : 0;
+    for (int i = 0; i < count; ++i) {
+        const auto* properties = at::cuda::getDeviceProperties(i);
+        info.devices.push_back({i, properties->name, properties->totalGlobalMem, properties->major,
+                                properties->minor});
+    }
+#endif
+    return info;
+}
+
 void useChannelsLast(torch::nn::Module& module) {
     torch::NoGradGuard noGrad;
     for (auto& parameter : module.parameters()) {
         if (parameter.dim() == 4)
             parameter.set_data(parameter.contiguous(at::MemoryFormat::ChannelsLast));
     }
+}
+
+BFloat16Autocast::BFloat16Autocast(bool enable) : enabled_(enable) {
+    if (!enabled_)
+        return;
+    wasEnabled_ = at::autocast::is_autocast_enabled(at::kCUDA);
+    previousType_ = at::autocast::get_autocast_dtype(at::kCUDA);
+    at::autocast::set_autocast_dtype(at::kCUDA, at::kBFloat16);
+    at::autocast::set_autocast_enabled(at::kCUDA, true);
+}
+
+BFloat16Autocast::~BFloat16Autocast() {
+    if (!enabled_)
+        return;
+    at::autocast::set_autocast_enabled(at::kCUDA, wasEnabled_);
+    at::autocast::set_autocast_dtype(at::kCUDA, previousType_);
+    if (!wasEnabled_)
+        at::autocast::clear_cache();
 }
 
 }  // namespace dermreader::engine

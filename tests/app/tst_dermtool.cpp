@@ -5,7 +5,9 @@
 #include <QJsonDocument>
 #include <QJsonObject>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QTemporaryDir>
+#include <QThread>
 #include <fstream>
 
 #include "TestModels.h"
@@ -76,6 +78,31 @@ class TestDermtool : public QObject {
         saveImage(gradientImage(200, 150, 0), root_ / "a.jpg");
         saveImage(gradientImage(120, 160, 90), root_ / "b.png");
         std::ofstream(root_ / "broken.jpg") << "\xFF\xD8\xFF garbage";
+    }
+
+    // Issue 15.3: one JSON object on what the program runs on. The build system knows which
+    // LibTorch it found and whether it has CUDA; the program must say the same.
+    void infoSaysWhatThisBuildRunsOn() {
+        const auto run = dermtool({"info"});
+        QCOMPARE(run.exitCode, 0);
+        const auto lines = run.lines();
+        QCOMPARE(lines.size(), 1);
+        const QJsonObject info = lines[0];
+        QCOMPARE(info["version"].toString(), QString(DERMREADER_VERSION));
+        QCOMPARE(info["torch_version"].toString(), QString(EXPECTED_TORCH_VERSION));
+        QCOMPARE(info["cuda_compiled"].toBool(), bool(EXPECTED_CUDA_COMPILED));
+        if (info["cuda_compiled"].toBool()) {
+            QVERIFY(info["cuda_version"].toString().contains(QRegularExpression("^\\d+\\.\\d+$")));
+            QVERIFY(info["cudnn_version"].toString().contains(
+                QRegularExpression("^\\d+\\.\\d+\\.\\d+$")));
+        }
+        const QJsonArray devices = info["devices"].toArray();
+        QCOMPARE(info["cuda_available"].toBool(), !devices.isEmpty());
+        for (const auto& device : devices) {
+            QVERIFY(!device.toObject()["name"].toString().isEmpty());
+            QVERIFY(device.toObject()["memory_bytes"].toDouble() > 0);
+        }
+        QCOMPARE(info["cpu_threads"].toInt(), QThread::idealThreadCount());
     }
 
     void predictPrintsOneJsonLinePerImage() {

@@ -7,10 +7,11 @@ set -euo pipefail
 build="${1:-build}" threads="${2:-$(nproc)}" repeats="${3:-7}"
 here="$(cd "$(dirname "$0")" && pwd)"
 ours="$("$build/app/dermtool/dermtool" bench --fresh --device cpu --threads "$threads" --repeats "$repeats" --batch 1 --json)"
-theirs="$(/usr/bin/python3 "$here/pytorch_inference.py" --threads "$threads" --repeats "$repeats")"
+python="${DERMREADER_TORCH_PYTHON:-/opt/dermreader/torch-venv/bin/python}"
+theirs="$("$python" "$here/pytorch_inference.py" --threads "$threads" --repeats "$repeats")"
 echo "dermtool: $ours"
 echo "pytorch:  $theirs"
-/usr/bin/python3 - "$ours" "$theirs" <<'PY'
+"$python" - "$ours" "$theirs" <<'PY'
 import json, sys
 ours, theirs = json.loads(sys.argv[1]), json.loads(sys.argv[2])
 # PyTorch's script works on a 299 x 299 input; dermtool's saliency_gradient_ms is for a

@@ -1,10 +1,10 @@
-#!/usr/bin/python3
+#!/usr/bin/env python3
 """PyTorch eager reference for dermtool's training throughput: torchvision's inception_v3 with
 the aux head, RMSprop (lr 0.001, alpha 0.9, momentum 0.9, eps 0.1), cross-entropy plus 0.4 x
 aux loss, fp32, same batch and input size, on random tensors (no data pipeline, which favours
 PyTorch). Prints one JSON object.
 
-    /usr/bin/python3 tests/benchmarks/pytorch_training.py --threads 2 --batch 32 --size 299 --steps 5
+    python3 tests/benchmarks/pytorch_training.py --threads 2 --batch 32 --size 299 --steps 5
 """
 import argparse
 import json

@@ -18,7 +18,7 @@ echo "package: $(basename "$deb") ($(du -h "$deb" | cut -f1))"
 info="$(dpkg-deb --info "$deb")"
 grep -q "^ Package: dermreader" <<<"$info" || fail "package name"
 depends="$(grep "^ Depends:" <<<"$info")"
-for lib in libtorch libqt6widgets6 libopencv libdcmtk libsqlite3 libsodium qt6-qpa-plugins; do
+for lib in libqt6widgets6 libopencv libdcmtk libsqlite3 libsodium qt6-qpa-plugins; do
   grep -q "$lib" <<<"$depends" || fail "Depends lacks $lib: $depends"
 done
 
@@ -34,6 +34,20 @@ if command -v desktop-file-validate > /dev/null; then
   desktop-file-validate "$root/usr/share/applications/dermreader.desktop"
 fi
 grep -q "^Exec=dermreader" "$root/usr/share/applications/dermreader.desktop" || fail "Exec line"
+
+# LibTorch (PyTorch's wheel, no Debian package) travels in the package and the installed
+# programs load it from there, not from the build machine's environment.
+bundle="$(dirname "$(find "$root/usr/lib" -name libtorch_cpu.so | head -1)")"
+[ -n "$bundle" ] && [ -e "$bundle/libtorch_cuda.so" ] && [ -e "$bundle/libcudnn.so.9" ] ||
+  fail "LibTorch is not bundled"
+echo "bundled LibTorch: $bundle ($(du -sh "$bundle" | cut -f1))"
+torch_used="$(ldd "$root/usr/bin/dermtool" | sed -n 's/.*libtorch_cpu.so => \(.*\) (.*/\1/p')"
+[ "$(readlink -f "$torch_used")" = "$(readlink -f "$bundle/libtorch_cpu.so")" ] ||
+  fail "dermtool loads another LibTorch: $torch_used"
+ldd "$root/usr/bin/dermtool" | grep -v "libcuda.so" | grep -q "not found" &&
+  fail "unresolved libraries: $(ldd "$root/usr/bin/dermtool" | grep "not found")"
+info="$("$root/usr/bin/dermtool" info)"
+grep -q '"cuda_compiled":true' <<<"$info" || fail "installed dermtool info: $info"
 
 # Resources are found relative to the installed binary, not in the source tree.
 resources="$("$root/usr/bin/dermtool" resources)"

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "DataParallel.h"
 #include "TfRmsProp.h"
 #include "dermreader/engine/AtomicFile.h"
 #include "dermreader/engine/ModelFactory.h"
@@ -22,10 +23,6 @@
 #include "dermreader/taxonomy/Partition.h"
 #include "dermreader/training/RunFolder.h"
 #include "dermreader/training/TorchAugment.h"
-
-#ifdef DERMREADER_WITH_CUDA
-#include <ATen/autocast_mode.h>
-#endif
 
 namespace dermreader::training {
 namespace fs = std::filesystem;
@@ -57,6 +54,7 @@ json configJson(const TrainingConfig& c) {
             {"freeze_through", c.freezeThrough},
             {"batchnorm_images", c.batchNormImages},
             {"warmup_steps", c.warmupSteps},
+            {"dropout", c.dropout},
             {"cuda_bf16", c.cudaBFloat16}};
 }
 
@@ -65,6 +63,8 @@ json identityJson(const TrainingConfig& c) {
     json j = configJson(c);
     j.erase("epochs");
     j.erase("name");
+    if (c.dropout == TrainingConfig{}.dropout)
+        j.erase("dropout");  // added later: runs from before it still resume
     return j;
 }
 
@@ -116,6 +116,7 @@ struct Trainer::Impl {
     std::vector<std::shared_ptr<torch::nn::Module>> frozenBlocks;
     std::unique_ptr<TfRmsProp> optimizer;
     torch::Device device{torch::kCPU};
+    std::unique_ptr<DataParallel> parallel;  // a distributed run; null in one process
     int epochsDone = 0;
     double bestScore = -1;
     json history = json::array();
@@ -123,6 +124,29 @@ struct Trainer::Impl {
     std::array<float, 3> mean{0.5f, 0.5f, 0.5f}, std{0.5f, 0.5f, 0.5f};
 
     Impl(const tax::Taxonomy& t, const PackedDataset& p) : taxonomy(t), pack(p) {}
+
+    int rank() const { return parallel ? parallel->rank() : 0; }
+    int worldSize() const { return parallel ? parallel->worldSize() : 1; }
+    // Rank 0 (or the only process) validates, writes the run folder and reports.
+    bool leader() const { return rank() == 0; }
+
+    std::vector<torch::Tensor> trainableParameters() const {
+        std::vector<torch::Tensor> trainable;
+        for (const auto& p : model->parameters())
+            if (p.requires_grad())
+                trainable.push_back(p);
+        return trainable;
+    }
+
+    // Every rank starts from rank 0's weights and statistics and averages its gradients.
+    void joinGroup(const ProcessGroupSpec& group) {
+        parallel = std::make_unique<DataParallel>(group, device);
+        std::vector<torch::Tensor> state = model->parameters();
+        for (const auto& b : model->buffers())
+            state.push_back(b);
+        parallel->broadcastFromRankZero(state);
+        parallel->reduceGradientsOf(trainableParameters());
+    }
 
     void definePartition() {
         std::vector<std::int64_t> counts(taxonomy.size(), 0);
@@ -163,6 +187,11 @@ struct Trainer::Impl {
             initRecord = json::parse(init.trainingJson.empty() ? "{}" : init.trainingJson);
         }
         freezeBlocks();
+        if (config.auxLossWeight <= 0 && model->hasAuxLogits()) {  // no gradient reaches it
+            for (auto& parameter : model->AuxLogits->parameters())
+                parameter.set_requires_grad(false);
+        }
+        model->dropout->options.p(config.dropout);
         model->to(device);
         if (device.is_cuda())
             eng::useChannelsLast(*model);
@@ -252,6 +281,10 @@ struct Trainer::Impl {
     }
 
     void prepareRunDir() {
+        if (!leader()) {  // rank 0 checks and writes the folder; the others read its checkpoint
+            loadCheckpoint();
+            return;
+        }
         fs::create_directories(runDir);
         const fs::path identityFile = folder().identityFile();
         const json identity = runIdentity();
@@ -333,31 +366,19 @@ struct Trainer::Impl {
     // One optimisation step; returns the loss.
     double trainStep(const std::vector<std::size_t>& batch, int epoch, int step, double rate) {
         torch::manual_seed(config.seed * 1000003ull +
-                           static_cast<std::uint64_t>(epoch) * 100003ull + step);  // dropout
+                           static_cast<std::uint64_t>(epoch) * 100003ull + step +
+                           static_cast<std::uint64_t>(rank()) * 1000000007ull);  // dropout
         setTrainingMode();
+        if (parallel) {  // batch-norm running statistics: rank 0's, as DDP's broadcast_buffers
+            const auto buffers = model->buffers();
+            parallel->broadcastFromRankZero(buffers);
+        }
         const auto input = prepare(trainingBatch(batch, epoch));
         const auto targets = labelsOf(batch);
         optimizer->zeroGrad();
         torch::Tensor loss;
         {  // forward under autocast, backward outside it
-#ifdef DERMREADER_WITH_CUDA
-           // Autocast is thread-local state: the guard switches it off even if forward throws.
-            struct AutocastGuard {
-                bool on;
-                explicit AutocastGuard(bool enable) : on(enable) {
-                    if (!on)
-                        return;
-                    at::autocast::set_autocast_gpu_dtype(at::kBFloat16);
-                    at::autocast::set_enabled(true);
-                }
-                ~AutocastGuard() {
-                    if (!on)
-                        return;
-                    at::autocast::set_enabled(false);
-                    at::autocast::clear_cache();
-                }
-            } autocast(device.is_cuda() && config.cudaBFloat16);
-#endif
+            eng::BFloat16Autocast autocast(device.is_cuda() && config.cudaBFloat16);
             const auto out = model->forward(input);
             loss = torch::nn::functional::cross_entropy(out.logits.to(torch::kFloat32), targets);
             if (out.auxLogits.defined() && config.auxLossWeight > 0) {
@@ -366,7 +387,9 @@ struct Trainer::Impl {
                                                       out.auxLogits.to(torch::kFloat32), targets);
             }
         }
-        loss.backward();
+        if (parallel)
+            parallel->prepareForBackward(loss);
+        loss.backward();  // with a group: gradients averaged across ranks, bucket by bucket
         optimizer->step(rate);
         return loss.item<double>();
     }
@@ -456,7 +479,7 @@ struct Trainer::Impl {
 
 Trainer::Trainer(const tax::Taxonomy& taxonomy, const PackedDataset& pack,
                  std::vector<std::size_t> train, std::vector<std::size_t> validation,
-                 TrainingConfig config, fs::path runDir)
+                 TrainingConfig config, fs::path runDir, const ProcessGroupSpec& group)
     : impl_(std::make_unique<Impl>(taxonomy, pack)) {
     auto& d = *impl_;
     if (train.empty())
@@ -471,12 +494,19 @@ Trainer::Trainer(const tax::Taxonomy& taxonomy, const PackedDataset& pack,
     d.runDir = std::move(runDir);
     for (const auto& image : pack.labelledImages(taxonomy))
         d.imageNodes.push_back(image.node);
+    if (d.config.dropout < 0 || d.config.dropout >= 1)
+        throw std::runtime_error("dropout must be in [0, 1)");
     d.device = eng::selectDevice(d.config.device, "training");
+    if (group.distributed() && d.device.is_cuda())  // one GPU per rank
+        d.device = torch::Device(
+            torch::kCUDA, static_cast<c10::DeviceIndex>(group.rank % torch::cuda::device_count()));
     if (d.device.is_cpu())
         eng::configureCpuThreads(d.config.cpuThreads);
     d.definePartition();
     d.buildModel();
     d.prepareRunDir();
+    if (group.distributed())
+        d.joinGroup(group);
 }
 
 Trainer::~Trainer() = default;
@@ -500,14 +530,16 @@ void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* can
     auto& d = *impl_;
     const auto start = Clock::now();
     const auto& config = d.config;
-    const int fullSteps =
-        static_cast<int>((d.trainIndices.size() + config.batchSize - 1) / config.batchSize);
+    const int ranks = d.worldSize();
+    const std::size_t globalBatch = static_cast<std::size_t>(config.batchSize) * ranks;
+    const int fullSteps = static_cast<int>((d.trainIndices.size() + globalBatch - 1) / globalBatch);
     const int steps =
         config.maxStepsPerEpoch > 0 ? std::min(config.maxStepsPerEpoch, fullSteps) : fullSteps;
     const int remainingEpochs = config.epochs - d.epochsDone;
     long imagesDone = 0;
+    bool stopAgreed = false;
     auto notify = [&](TrainingEvent event) {
-        if (observer)
+        if (observer && d.leader())
             observer(event);
     };
     if (d.epochsDone == 0 && config.batchNormImages > 0)
@@ -515,13 +547,22 @@ void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* can
     const auto stepsStart = Clock::now();  // speed and ETA count training only
 
     for (int epoch = d.epochsDone; epoch < config.epochs; ++epoch) {
-        // The epoch's order depends only on (seed, epoch): a resumed run replays it exactly.
+        // The epoch's order depends only on (seed, epoch): a resumed run replays it exactly, and
+        // every rank of a distributed run draws the same one.
         std::vector<std::size_t> order = d.trainIndices;
         std::mt19937_64 shuffle(config.seed * 7919ull + static_cast<std::uint64_t>(epoch));
         std::shuffle(order.begin(), order.end(), shuffle);
+        if (ranks > 1) {  // every rank gets full batches: wrap around to a whole number of steps
+            const std::size_t padded = static_cast<std::size_t>(fullSteps) * globalBatch;
+            for (std::size_t i = 0; order.size() < padded; ++i)
+                order.push_back(order[i]);
+        }
         double lossSum = 0;
         for (int step = 0; step < steps; ++step) {
-            if (cancel && cancel->load()) {
+            // A distributed run stops where the ranks agreed to (after the last step's sum), or
+            // the others would wait for the one that stopped.
+            const bool stop = d.parallel ? stopAgreed : cancel && cancel->load();
+            if (stop) {
                 TrainingEvent event;
                 event.kind = TrainingEvent::Kind::Cancelled;
                 event.epoch = epoch;
@@ -529,12 +570,23 @@ void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* can
                 notify(event);
                 return;
             }
-            const auto first = order.begin() + static_cast<long>(step) * config.batchSize;
+            // This rank's slice of the step's global batch.
+            const auto globalFirst = static_cast<long>(step) * static_cast<long>(globalBatch);
+            const auto first =
+                order.begin() +
+                std::min<long>(globalFirst + static_cast<long>(d.rank()) * config.batchSize,
+                               static_cast<long>(order.size()));
             const std::vector<std::size_t> batch(
                 first, first + std::min<long>(config.batchSize, order.end() - first));
             const double rate = d.learningRate(epoch, static_cast<long>(epoch) * steps + step);
-            lossSum += d.trainStep(batch, epoch, step, rate);
-            imagesDone += static_cast<long>(batch.size());
+            double loss = d.trainStep(batch, epoch, step, rate);
+            if (d.parallel) {  // the mean loss over ranks, and whether any rank was asked to stop
+                const auto totals = d.parallel->sum({loss, cancel && cancel->load() ? 1.0 : 0.0});
+                loss = totals[0] / ranks;
+                stopAgreed = totals[1] > 0;
+            }
+            lossSum += loss;
+            imagesDone += static_cast<long>(batch.size()) * ranks;
 
             const double elapsed = std::chrono::duration<double>(Clock::now() - stepsStart).count();
             const double totalSteps = static_cast<double>(remainingEpochs) * steps;
@@ -553,6 +605,8 @@ void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* can
             notify(event);
         }
         d.epochsDone = epoch + 1;
+        if (!d.leader())
+            continue;  // rank 0 validates and writes; the others wait for it in the next step
         const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
         std::optional<EvaluationReport> report;
         if (!d.validationIndices.empty()) {

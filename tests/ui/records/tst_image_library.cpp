@@ -1,5 +1,5 @@
 // The image library: adding folders and labelled datasets, re-adding, bad files, DICOM
-// attributes, and every filter the browser offers.
+// attributes, every filter the browser offers, and who may see ground truth.
 #include <QtTest>
 
 #include <QTemporaryDir>
@@ -21,6 +21,11 @@ namespace {
 void writePng(const fs::path& path, std::uint8_t shade) {
     fs::create_directories(path.parent_path());
     eng::saveImage(eng::RgbImage::filled(32, 24, shade, 80, 40), path);
+}
+
+// The first account of a database: a coordinator, who may see and import labels.
+User coordinatorOf(Database& db) {
+    return Accounts(db).create(std::nullopt, "coordinator", Role::Coordinator, 5, "password-123");
 }
 
 QStringList names(const std::vector<LibraryImage>& images) {
@@ -160,7 +165,7 @@ class TestImageLibrary : public QObject {
             trn::importDataset(data / "labels.csv", trn::DatasetFormat::GenericCsv, taxonomy);
 
         Database db = openWorkstationDatabase(root() / "filters.sqlite");
-        ImageLibrary library(db);
+        ImageLibrary library(db, coordinatorOf(db));
         QCOMPARE(library.addDataset(dataset, taxonomy).added, 3);
         QCOMPARE(library.addFolder(data / "plain").added, 1);
         // Adding the dataset's folder as a plain folder keeps the known labels.
@@ -214,6 +219,82 @@ class TestImageLibrary : public QObject {
         library.recordRisk(melanoma->contentHash, "model-a", 0.3, "melanoma");  // replaced
         filter.risk = LibraryFilter::Risk::AtLeast;
         QVERIFY(library.query(filter).empty());
+    }
+
+    // Issue 14.9: the library returned ground truth with no user at all. Labels are for
+    // coordinators and trainers, re-checked against the database on every call; nobody else
+    // gets them, filters or searches by them, or imports them.
+    void groundTruthOnlyForCoordinatorsAndTrainers() {
+        const fs::path data = root() / "truth";
+        writePng(data / "mel.png", 31);
+        writePng(data / "nev.png", 32);
+        writePng(data / "unlabelled.png", 33);
+        std::ofstream(data / "labels.csv") << "path,label,modality,biopsy_proven\n"
+                                              "mel.png,melanoma,dermoscopic,1\n"
+                                              "nev.png,nevus,dermoscopic,0\n";
+        const auto& taxonomy = dermreader::taxonomy::Taxonomy::builtin();
+        const trn::Dataset dataset =
+            trn::importDataset(data / "labels.csv", trn::DatasetFormat::GenericCsv, taxonomy);
+        Database db = openWorkstationDatabase(root() / "truth.sqlite");
+        const User coordinator = coordinatorOf(db);
+        Accounts accounts(db);
+        const User reader = accounts.create(coordinator, "reader", Role::Reader, 3, "password-123");
+        const User trainer =
+            accounts.create(coordinator, "trainer", Role::Trainer, 1, "password-123");
+
+        // Importing labels: not without a user, not as a reader.
+        QVERIFY_THROWS_EXCEPTION(AccessDenied, ImageLibrary(db).addDataset(dataset, taxonomy));
+        QVERIFY_THROWS_EXCEPTION(AccessDenied,
+                                 ImageLibrary(db, reader).addDataset(dataset, taxonomy));
+        QCOMPARE(ImageLibrary(db).size(), 0);
+        QCOMPARE(ImageLibrary(db, trainer).addDataset(dataset, taxonomy).added, 2);
+        ImageLibrary(db).addFolder(data);
+
+        LibraryFilter known;
+        known.diagnosis = LibraryFilter::Diagnosis::Known;
+        LibraryFilter byLabel;
+        byLabel.search = "melanoma";
+        for (const std::optional<User>& viewer : {std::optional<User>(), std::optional(reader)}) {
+            const ImageLibrary library(db, viewer);
+            QVERIFY(!library.labelsVisible());
+            const auto all = library.query({});
+            QCOMPARE(int(all.size()), 3);
+            for (const LibraryImage& image : all) {
+                QVERIFY(!image.hasLabels());
+                QVERIFY(!image.biopsyProven.has_value());
+            }
+            QVERIFY(!library.find(data / "mel.png")->hasLabels());
+            // Neither the diagnosis filter nor the search tells labelled images apart.
+            QCOMPARE(int(library.query(known).size()), 3);
+            QVERIFY(library.query(byLabel).empty());
+        }
+        for (const User& viewer : {coordinator, trainer}) {
+            const ImageLibrary library(db, viewer);
+            QVERIFY(library.labelsVisible());
+            QVERIFY(library.find(data / "mel.png")->hasLabels());
+            QCOMPARE(library.find(data / "mel.png")->biopsyProven, std::optional<bool>(true));
+            QCOMPARE(int(library.query(known).size()), 2);
+            QCOMPARE(names(library.query(byLabel)), QStringList{"mel.png"});
+        }
+
+        // The account as the database holds it decides: a deactivated trainer sees nothing,
+        // whatever User the caller still holds.
+        const ImageLibrary stale(db, trainer);
+        accounts.deactivate(coordinator, trainer.id);
+        QVERIFY(!stale.labelsVisible());
+        QVERIFY(!stale.find(data / "mel.png")->hasLabels());
+
+        // The program's own samples are imported without a user; both imports are audited.
+        const AddReport samples =
+            ImageLibrary(db).addDataset(dataset, taxonomy, {}, LabelSource::ShippedSamples);
+        QCOMPARE(samples.added + samples.updated + samples.unchanged, 2);
+        QStringList actions;
+        for (const AuditEntry& entry : readAuditLog(db))
+            actions << QString::fromStdString(entry.userName + ": " + entry.action);
+        QVERIFY2(actions.contains("trainer: labelled images imported"),
+                 qPrintable(actions.join("; ")));
+        QVERIFY2(actions.filter("sample labels imported").size() == 1,
+                 qPrintable(actions.join("; ")));
     }
 
     void missingFolderIsAnError() {

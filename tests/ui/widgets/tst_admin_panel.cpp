@@ -111,7 +111,10 @@ class TestAdminPanel : public QObject {
     void trainCancelResumeRegisterActivate() {
         AdminWindow admin(*session_, trainer_, DERMTOOL);
         admin.show();
-        admin.setRequest(tinyRun("run1"));
+        // Two data-parallel workers (issue 15.5): cancel and resume go through the launcher.
+        auto request = tinyRun("run1");
+        request.processes = 2;
+        admin.setRequest(request);
         QSignalSpy stopped(&admin, &AdminWindow::trainingStopped);
         QSignalSpy finished(&admin, &AdminWindow::trainingFinished);
         admin.startTraining();

@@ -134,7 +134,7 @@ class TestReaderStudyUi : public QObject {
         const fs::path folder = writeImages(4, 4);
         const auto dataset = dermreader::training::importDataset(
             folder / "labels.csv", dermreader::training::DatasetFormat::GenericCsv, taxonomy());
-        rec::ImageLibrary(db).addDataset(dataset, taxonomy());
+        rec::ImageLibrary(db, first.user()).addDataset(dataset, taxonomy());
         return *first.user();
     }
 
@@ -317,7 +317,7 @@ class TestReaderStudyUi : public QObject {
             reader = accounts.create(coordinator, "reader", rec::Role::Reader, 6, "reader-pass");
             const auto dataset = dermreader::training::importDataset(
                 folder / "labels.csv", dermreader::training::DatasetFormat::GenericCsv, taxonomy());
-            rec::ImageLibrary(db).addDataset(dataset, taxonomy());
+            rec::ImageLibrary(db, coordinator).addDataset(dataset, taxonomy());
         }
         ws::WorkstationSession& workstation = sessionFor(database, bundle_);
         StudyCoordinatorWindow coordination(workstation, coordinator);
@@ -544,7 +544,7 @@ class TestReaderStudyUi : public QObject {
             QVERIFY(first.logIn("head", "coordinator-pass", 15));  // creates the coordinator
             coordinator = *first.user();
             QVERIFY(coordinator.role == rec::Role::Coordinator);
-            rec::ImageLibrary library(db);
+            rec::ImageLibrary library(db, coordinator);
             const auto dataset = dermreader::training::importDataset(
                 folder / "labels.csv", dermreader::training::DatasetFormat::GenericCsv, taxonomy());
             library.addDataset(dataset, taxonomy());
@@ -637,7 +637,7 @@ class TestReaderStudyUi : public QObject {
         // New study: only labelled collections, with what each offers for the task.
         std::vector<CollectionCandidates> collections;
         collections.push_back({"labels", {}});
-        for (const auto& image : rec::ImageLibrary(db).query({}))
+        for (const auto& image : rec::ImageLibrary(db, coordinator).query({}))
             collections.back().candidates.push_back(
                 {image.path, image.contentHash, image.diagnosisNode.value_or(""), image.modality,
                  image.biopsyProven, image.lesionGroup});

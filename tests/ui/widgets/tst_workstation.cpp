@@ -518,6 +518,7 @@ class TestWorkstation : public QObject {
         LibraryBrowser* browser = window_->browser();
         QSignalSpy imported(browser, &LibraryBrowser::importFinished);
         window_->openFolder(folder.path());
+        signInCoordinator();
         window_->importDataset(csv.fileName(), "csv");  // queued behind the folder
         QTRY_COMPARE_WITH_TIMEOUT(imported.size(), 2, 30000);
         QCOMPARE(imported.at(1).at(0).toString(), QString("queued"));
@@ -540,6 +541,7 @@ class TestWorkstation : public QObject {
         QVERIFY(csv.open(QIODevice::WriteOnly));
         csv.write("no,header,of,this,format\n1,2,3,4,5\n");
         csv.close();
+        signInCoordinator();
         window_->importDataset(csv.fileName(), "ham10000");
         QVERIFY(imported.wait(30000));
         QVERIFY(!messages.isEmpty());
@@ -577,6 +579,7 @@ class TestWorkstation : public QObject {
         LibraryBrowser* browser = window_->browser();
         QSignalSpy imported(browser, &LibraryBrowser::importFinished);
         QSignalSpy shown(window_.get(), &MainWindow::predictionShown);
+        signInCoordinator();
         window_->importDataset(csv.fileName(), "csv");
         QVERIFY(imported.wait(30000));
         QCOMPARE(imported.last().at(1).toInt(), 2);  // new labels for the two images
@@ -642,7 +645,65 @@ class TestWorkstation : public QObject {
         QVERIFY(window_->analysisPanel()->malignantText() == QStringLiteral("–"));
     }
 
+    // Issue 14.9: known diagnoses only while a coordinator or trainer is signed in; nobody
+    // else imports labels.
+    void diagnosesOnlyWhileACoordinatorIsSignedIn() {
+        const QStringList samples = QDir(images_).entryList({"ISIC*.jpg"});
+        QTemporaryDir data;
+        QFile csv(data.path() + "/truth.csv");
+        QVERIFY(csv.open(QIODevice::WriteOnly));
+        csv.write(("path,label,modality\n" + images_ + "/" + samples[0] + ",melanoma,dermoscopic\n")
+                      .toUtf8());
+        csv.close();
+        LibraryBrowser* browser = window_->browser();
+        QSignalSpy imported(browser, &LibraryBrowser::importFinished);
+        QSignalSpy errors(session_.get(), &ws::WorkstationSession::errorOccurred);
+
+        // Nobody signed in: the import is refused (and reported), nothing is labelled.
+        QVERIFY(!browser->labelsShown());
+        browser->importDataset(csv.fileName(), dermreader::training::DatasetFormat::GenericCsv);
+        QVERIFY(imported.wait(30000));
+        QVERIFY(!errors.isEmpty());
+        QVERIFY2(errors.last().at(1).toString().contains("coordinator or trainer"),
+                 qPrintable(errors.last().at(1).toString()));
+
+        signInCoordinator();
+        QVERIFY(browser->labelsShown());
+        window_->importDataset(csv.fileName(), "csv");
+        QVERIFY(imported.wait(30000));
+        QCOMPARE(browser->rowCount(), 1);
+        auto* list = browser->findChild<QTreeView*>();
+        QVERIFY(list && !list->isColumnHidden(LibraryModel::DiagnosisColumn));
+        QVERIFY(browser->model()->recordAt(0)->hasLabels());
+        QVERIFY(
+            !browser->model()->index(0, LibraryModel::DiagnosisColumn).data().toString().isEmpty());
+        browser->setSearchText("melanoma");
+        QCOMPARE(browser->rowCount(), 1);
+
+        // Signing out hides them at once: no column, no labels in the records, no search by them.
+        window_->signOut();
+        QVERIFY(!browser->labelsShown());
+        QVERIFY(list->isColumnHidden(LibraryModel::DiagnosisColumn));
+        QCOMPARE(browser->rowCount(), 0);  // "melanoma" matches no name or patient
+        browser->setSearchText({});
+        QVERIFY(browser->rowCount() > 0);
+        for (int row = 0; row < browser->model()->rowCount(); ++row) {
+            const auto* record = browser->model()->recordAt(row);
+            QVERIFY(!record || !record->hasLabels());
+        }
+    }
+
   private:
+    void signInCoordinator() {
+        QString error;
+        const bool ok =
+            session_->needsFirstAccount()
+                ? session_->createFirstCoordinator("head", "coordinator-pass", 10, &error)
+                      .has_value()
+                : session_->signIn("head", "coordinator-pass", &error).has_value();
+        QVERIFY2(ok, qPrintable(error));
+    }
+
     QTemporaryDir dir_;
     QString images_, bundle_;
     std::unique_ptr<eng::Predictor> predictor_;

@@ -100,6 +100,8 @@ void TrainingRunner::train(bool resume) {
         arguments << "--name" << r.name;
     if (!r.initBundle.isEmpty())
         arguments << "--init" << r.initBundle;
+    if (r.processes > 1)
+        arguments << "--nproc" << QString::number(r.processes);
     if (resume)
         arguments << "--resume";
     run(arguments);

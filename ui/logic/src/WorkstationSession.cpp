@@ -123,6 +123,14 @@ void WorkstationSession::signOut(std::int64_t userId) {
     Q_EMIT signedInChanged();
 }
 
+std::optional<rec::User> WorkstationSession::labelViewer() const {
+    for (const rec::User& user : signedIn_) {
+        if (rec::maySeeLabels(user.role))
+            return user;
+    }
+    return std::nullopt;
+}
+
 void WorkstationSession::signOutEveryone() {
     while (!signedIn_.empty())
         signOut(signedIn_.front().id);

@@ -54,6 +54,21 @@ std::string hashFile(const fs::path& path) {
     return *digest;
 }
 
+bool maySeeLabels(Role role) {
+    return role == Role::Coordinator || role == Role::Trainer;
+}
+
+bool ImageLibrary::labelsVisible() const {
+    if (!viewer_)
+        return false;
+    try {
+        requireRole(database_, *viewer_, {Role::Coordinator, Role::Trainer}, "see diagnoses");
+        return true;
+    } catch (const AccessDenied&) {
+        return false;
+    }
+}
+
 AddReport ImageLibrary::addFolder(const fs::path& folder, const AddProgress& progress) {
     std::error_code error;
     if (!fs::is_directory(folder, error))
@@ -71,8 +86,15 @@ AddReport ImageLibrary::addFolder(const fs::path& folder, const AddProgress& pro
 }
 
 AddReport ImageLibrary::addDataset(const training::Dataset& dataset,
-                                   const taxonomy::Taxonomy& taxonomy,
-                                   const AddProgress& progress) {
+                                   const taxonomy::Taxonomy& taxonomy, const AddProgress& progress,
+                                   LabelSource source) {
+    if (source == LabelSource::Viewer) {
+        if (!viewer_)
+            throw AccessDenied(
+                "importing labelled images needs a coordinator or trainer to sign in");
+        requireRole(database_, *viewer_, {Role::Coordinator, Role::Trainer},
+                    "import labelled images");
+    }
     std::vector<Entry> entries;
     entries.reserve(dataset.images.size());
     for (const training::LabelledImage& image : dataset.images) {
@@ -87,6 +109,11 @@ AddReport ImageLibrary::addDataset(const training::Dataset& dataset,
     }
     AddReport report = addEntries(std::move(entries), progress);
     report.collection = dataset.name;
+    audit(database_, source == LabelSource::Viewer ? viewer_ : std::nullopt,
+          source == LabelSource::Viewer ? "labelled images imported" : "sample labels imported",
+          dataset.name + ": " + std::to_string(report.added) + " added, " +
+              std::to_string(report.updated) + " updated" +
+              (report.cancelled ? " (cancelled)" : ""));
     return report;
 }
 
@@ -233,6 +260,19 @@ LibraryImage readImage(const Statement& row) {
 
 }  // namespace
 
+std::vector<LibraryImage> ImageLibrary::readImages(Statement& statement, bool withLabels) {
+    std::vector<LibraryImage> images;
+    while (statement.step()) {
+        images.push_back(readImage(statement));
+        if (!withLabels) {
+            images.back().diagnosisNode.reset();
+            images.back().diagnosisLabel.clear();
+            images.back().biopsyProven.reset();
+        }
+    }
+    return images;
+}
+
 std::vector<LibraryImage> ImageLibrary::related(const LibraryImage& image) const {
     // Anonymised exports reuse placeholder IDs for everyone: they name no patient.
     static const std::set<std::string> kPlaceholders = {"",        "0",    "ANONYMOUS", "ANON",
@@ -254,20 +294,19 @@ std::vector<LibraryImage> ImageLibrary::related(const LibraryImage& image) const
     statement.bind(3, patientId);
     statement.bind(4, image.lesionGroup);
     statement.bind(5, image.collection);
-    std::vector<LibraryImage> images;
-    while (statement.step())
-        images.push_back(readImage(statement));
-    return images;
+    return readImages(statement, labelsVisible());
 }
 
 std::vector<LibraryImage> ImageLibrary::query(const LibraryFilter& filter) const {
+    // Without labels, neither the diagnosis filter nor the search may tell labels apart.
+    const bool withLabels = labelsVisible();
     std::string sql = kSelectImages;
     std::vector<std::string> conditions;
     if (filter.modality)
         conditions.push_back("i.modality = ?2");
-    if (filter.diagnosis == LibraryFilter::Diagnosis::Known)
+    if (withLabels && filter.diagnosis == LibraryFilter::Diagnosis::Known)
         conditions.push_back("i.diagnosis_node IS NOT NULL");
-    if (filter.diagnosis == LibraryFilter::Diagnosis::Unknown)
+    if (withLabels && filter.diagnosis == LibraryFilter::Diagnosis::Unknown)
         conditions.push_back("i.diagnosis_node IS NULL");
     if (filter.collection)
         conditions.push_back(
@@ -281,10 +320,12 @@ std::vector<LibraryImage> ImageLibrary::query(const LibraryFilter& filter) const
         conditions.push_back("r.malignant >= ?4");
     if (!filter.search.empty()) {
         conditions.push_back(
-            "(i.path LIKE ?5 ESCAPE '\\' OR i.diagnosis_label LIKE ?5 ESCAPE '\\' OR "
-            "coalesce(i.diagnosis_node, '') LIKE ?5 ESCAPE '\\' OR i.patient_id LIKE ?5 ESCAPE "
-            "'\\' OR i.patient_name LIKE ?5 ESCAPE '\\' OR i.study_description LIKE ?5 ESCAPE "
-            "'\\' OR i.collection LIKE ?5 ESCAPE '\\')");
+            std::string("(i.path LIKE ?5 ESCAPE '\\' OR ") +
+            (withLabels ? "i.diagnosis_label LIKE ?5 ESCAPE '\\' OR "
+                          "coalesce(i.diagnosis_node, '') LIKE ?5 ESCAPE '\\' OR "
+                        : "") +
+            "i.patient_id LIKE ?5 ESCAPE '\\' OR i.patient_name LIKE ?5 ESCAPE '\\' OR "
+            "i.study_description LIKE ?5 ESCAPE '\\' OR i.collection LIKE ?5 ESCAPE '\\')");
     }
     for (std::size_t i = 0; i < conditions.size(); ++i)
         sql += (i == 0 ? " WHERE " : " AND ") + conditions[i];
@@ -300,18 +341,16 @@ std::vector<LibraryImage> ImageLibrary::query(const LibraryFilter& filter) const
         statement.bind(4, filter.riskThreshold);
     if (!filter.search.empty())
         statement.bind(5, containsPattern(filter.search));
-    std::vector<LibraryImage> images;
-    while (statement.step())
-        images.push_back(readImage(statement));
-    return images;
+    return readImages(statement, withLabels);
 }
 
 std::optional<LibraryImage> ImageLibrary::find(const fs::path& path) const {
     Statement statement = database_.prepare(std::string(kSelectImages) + " WHERE i.path = ?2");
     statement.bind(1, std::string()).bind(2, fs::absolute(path).lexically_normal().string());
-    if (!statement.step())
+    std::vector<LibraryImage> images = readImages(statement, labelsVisible());
+    if (images.empty())
         return std::nullopt;
-    return readImage(statement);
+    return std::move(images.front());
 }
 
 std::vector<std::string> ImageLibrary::collections() const {

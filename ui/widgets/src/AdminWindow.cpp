@@ -212,6 +212,10 @@ QWidget* AdminWindow::buildTrainTab() {
     folds_ = spin(2, 50, 9);
     holdoutFold_ = spin(-1, 49, 0);
     maxSteps_ = spin(0, 1000000, 0);
+    processes_ = spin(1, 64, 1);
+    processes_->setToolTip(
+        tr("Data-parallel worker processes (one per GPU; on a CPU they share "
+           "the cores). The batch is per worker."));
     auto* datasetRow = new QHBoxLayout;
     datasetRow->addWidget(dataset_, 1);
     datasetRow->addWidget(format_);
@@ -229,7 +233,8 @@ QWidget* AdminWindow::buildTrainTab() {
                                                              {tr("learning rate"), learningRate_},
                                                              {tr("folds"), folds_},
                                                              {tr("validation fold"), holdoutFold_},
-                                                             {tr("max steps/epoch"), maxSteps_}}) {
+                                                             {tr("max steps/epoch"), maxSteps_},
+                                                             {tr("workers"), processes_}}) {
         numbers->addWidget(new QLabel(label, tab));
         numbers->addWidget(widget);
     }
@@ -400,6 +405,7 @@ ws::TrainingRequest AdminWindow::request() const {
     r.folds = folds_->value();
     r.holdoutFold = holdoutFold_->value();
     r.maxStepsPerEpoch = maxSteps_->value();
+    r.processes = processes_->value();
     r.maxSide = std::max(320, r.inputSize + r.inputSize / 8);
     r.name = QStringLiteral("trained by %1").arg(QString::fromStdString(user_.name));
     return r;
@@ -418,6 +424,7 @@ void AdminWindow::setRequest(const ws::TrainingRequest& r) {
     folds_->setValue(r.folds);
     holdoutFold_->setValue(r.holdoutFold);
     maxSteps_->setValue(r.maxStepsPerEpoch);
+    processes_->setValue(r.processes);
 }
 
 std::optional<trn::Dataset> AdminWindow::loadDataset(const QString& source, const QString& format) {

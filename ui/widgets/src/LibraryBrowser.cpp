@@ -49,7 +49,8 @@ LibraryBrowser::LibraryBrowser(ws::WorkstationSession& session, QWidget* parent)
       taxonomy_(session.taxonomy()),
       importClock_(std::make_unique<QElapsedTimer>()) {
     if (session_.hasDatabase())
-        imageLibrary_ = std::make_unique<rec::ImageLibrary>(session_.database());
+        imageLibrary_ =
+            std::make_unique<rec::ImageLibrary>(session_.database(), session_.labelViewer());
     else
         libraryError_ = session_.databaseError();
     model_ = new LibraryModel(taxonomy_, session_.jobs(), this);
@@ -114,6 +115,37 @@ LibraryBrowser::LibraryBrowser(ws::WorkstationSession& session, QWidget* parent)
     connect(grid_->selectionModel(), &QItemSelectionModel::currentChanged, this,
             [this] { Q_EMIT currentPathChanged(currentPath()); });
     connect(cancel_, &QToolButton::clicked, this, &LibraryBrowser::cancelImport);
+    connect(&session_, &ws::WorkstationSession::signedInChanged, this,
+            &LibraryBrowser::followSignIn);
+    showLabelControls();
+}
+
+void LibraryBrowser::followSignIn() {
+    if (!hasLibrary())
+        return;
+    imageLibrary_ =
+        std::make_unique<rec::ImageLibrary>(session_.database(), session_.labelViewer());
+    showLabelControls();
+    refresh();
+}
+
+bool LibraryBrowser::labelsShown() const {
+    return hasLibrary() && session_.labelViewer().has_value();
+}
+
+void LibraryBrowser::showLabelControls() {
+    const bool shown = labelsShown();
+    list_->setColumnHidden(LibraryModel::DiagnosisColumn, !shown);
+    diagnosisBox_->setEnabled(shown);
+    if (!shown)
+        diagnosisBox_->setCurrentIndex(0);
+    diagnosisBox_->setToolTip(
+        shown          ? tr("Ground truth from labelled datasets")
+        : hasLibrary() ? tr("Known diagnoses are shown to a signed-in coordinator or trainer "
+                            "(File › Sign in)")
+                       : tr("No image library: %1").arg(libraryError_));
+    search_->setPlaceholderText(shown ? tr("Search name, diagnosis, patient (Ctrl+F)")
+                                      : tr("Search name, patient, study (Ctrl+F)"));
 }
 
 LibraryBrowser::~LibraryBrowser() {
@@ -143,7 +175,6 @@ void LibraryBrowser::buildFilters() {
     riskBox_->addItem(tr("Not yet analysed"), QStringLiteral("none"));
     riskBox_->setToolTip(tr("P(malignant) from the current model, for images already analysed"));
     search_ = new QLineEdit(this);
-    search_->setPlaceholderText(tr("Search name, diagnosis, patient (Ctrl+F)"));
     search_->setClearButtonEnabled(true);
     viewToggle_ = new QToolButton(this);
     viewToggle_->setText(tr("List"));
@@ -263,28 +294,34 @@ void LibraryBrowser::openFolder(const QString& folder) {
         selectRow(0);
 }
 
-void LibraryBrowser::importDataset(const QString& source, training::DatasetFormat format) {
+void LibraryBrowser::importDataset(const QString& source, training::DatasetFormat format,
+                                   rec::LabelSource labels) {
     if (!hasLibrary()) {
         Q_EMIT message(tr("No image library: %1").arg(libraryError_));
         return;
     }
     const auto* taxonomy = &taxonomy_;
-    startImport({}, [source, format, taxonomy](rec::ImageLibrary& library,
-                                               const rec::AddProgress& progress) {
-        training::ImportOptions options;
-        options.strict = false;  // bad rows are reported, good rows imported
-        const training::Dataset dataset =
-            training::importDataset(source.toStdString(), format, *taxonomy, options);
-        rec::AddReport report = library.addDataset(dataset, *taxonomy, progress);
-        for (const auto& problem : dataset.problems)
-            report.problems.push_back(problem.where + ": " + problem.message);
-        return report;
-    });
+    // Whoever is signed in when the import is asked for imports it, even if it waits in line.
+    startImport(
+        {},
+        [source, format, taxonomy, labels](rec::ImageLibrary& library,
+                                           const rec::AddProgress& progress) {
+            training::ImportOptions options;
+            options.strict = false;  // bad rows are reported, good rows imported
+            const training::Dataset dataset =
+                training::importDataset(source.toStdString(), format, *taxonomy, options);
+            rec::AddReport report = library.addDataset(dataset, *taxonomy, progress, labels);
+            for (const auto& problem : dataset.problems)
+                report.problems.push_back(problem.where + ": " + problem.message);
+            return report;
+        },
+        session_.labelViewer());
 }
 
-void LibraryBrowser::startImport(const QString& collection, ImportWork work) {
+void LibraryBrowser::startImport(const QString& collection, ImportWork work,
+                                 std::optional<rec::User> importer) {
     if (importRunning()) {  // one at a time: SQLite has one writer anyway
-        queuedImports_.push_back({collection, std::move(work)});
+        queuedImports_.push_back({collection, std::move(work), std::move(importer)});
         return;
     }
     importActive_ = true;
@@ -300,9 +337,9 @@ void LibraryBrowser::startImport(const QString& collection, ImportWork work) {
     ws::WorkstationSession* session = &session_;
     importJob_ = session_.jobs().start(
         tr("Adding images to the library"),
-        [session, work, report = importReport_](ws::JobContext& context) {
+        [session, work, importer, report = importReport_](ws::JobContext& context) {
             // The worker thread's own connection: SQLite connections stay on one thread.
-            rec::ImageLibrary library(session->database());
+            rec::ImageLibrary library(session->database(), importer);
             *report = work(library, [&context](std::size_t done, std::size_t total) {
                 context.setProgress(static_cast<qint64>(done), static_cast<qint64>(total));
                 return !context.cancelled();
@@ -368,7 +405,7 @@ void LibraryBrowser::onImportFinished() {
     if (!queuedImports_.empty()) {
         auto next = std::move(queuedImports_.front());
         queuedImports_.pop_front();
-        startImport(next.first, std::move(next.second));
+        startImport(next.collection, std::move(next.work), std::move(next.importer));
     }
 }
 

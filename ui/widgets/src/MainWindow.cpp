@@ -164,8 +164,10 @@ MainWindow::MainWindow(ws::WorkstationSession& session, QWidget* parent)
     setCentralWidget(splitter);
 
     modelLabel_ = new QLabel(this);
+    userLabel_ = new QLabel(this);
     deviceLabel_ = new QLabel(this);
     timingLabel_ = new QLabel(this);
+    statusBar()->addPermanentWidget(userLabel_);
     statusBar()->addPermanentWidget(modelLabel_);
     statusBar()->addPermanentWidget(deviceLabel_);
     statusBar()->addPermanentWidget(timingLabel_);
@@ -182,6 +184,20 @@ MainWindow::MainWindow(ws::WorkstationSession& session, QWidget* parent)
 
     browser_->setThresholds(session_.thresholds());
     browser_->setRiskModel(service_.modelKey());
+    auto showUsers = [this] {
+        QStringList names;
+        for (const records::User& user : session_.signedIn())
+            names << QStringLiteral("%1 (%2)").arg(QString::fromStdString(user.name),
+                                                   QString::fromUtf8(records::toString(user.role)));
+        userLabel_->setText(names.isEmpty() ? tr("Not signed in")
+                                            : tr("Signed in: %1").arg(names.join(", ")));
+        userLabel_->setToolTip(browser_->labelsShown()
+                                   ? tr("Known diagnoses are shown (File › Sign out hides them)")
+                                   : tr("Known diagnoses are shown to a signed-in coordinator "
+                                        "or trainer"));
+    };
+    connect(&session_, &ws::WorkstationSession::signedInChanged, this, showUsers);
+    showUsers();
     connect(browser_, &LibraryBrowser::currentPathChanged, this, &MainWindow::onCurrentChanged);
     connect(browser_, &LibraryBrowser::message, this,
             [this](const QString& text) { statusBar()->showMessage(text, 15000); });
@@ -270,6 +286,10 @@ void MainWindow::buildActions() {
     add(file, tr("Export case report (PDF)…"), Keys{QKeySequence(tr("Ctrl+E"))},
         [this] { exportReport(); });
     add(file, tr("Settings…"), Keys{QKeySequence(tr("Ctrl+,"))}, [this] { openSettings(); });
+    file->addSeparator();
+    add(file, tr("Sign in…"), Keys{QKeySequence(tr("Ctrl+Shift+L"))}, [this] { signIn(); });
+    add(file, tr("Sign out everyone"), Keys{QKeySequence(tr("Ctrl+Shift+O"))},
+        [this] { signOut(); });
     file->addSeparator();
     add(file, tr("Quit"), Keys{QKeySequence(tr("Ctrl+Q"))}, [this] { quit(); });
     QMenu* study = menuBar()->addMenu(tr("&Study"));
@@ -425,7 +445,31 @@ void MainWindow::importDataset(const QString& source, const QString& format) {
                                  .arg(source));
         return;
     }
+    if (!session_.labelViewer()) {
+        const auto user = logIn(tr("Import labelled dataset"));
+        if (!user)
+            return;
+        if (!records::maySeeLabels(user->role)) {
+            QMessageBox::warning(this, tr("Dataset not imported"),
+                                 tr("Labelled images are imported by a coordinator or trainer."));
+            return;
+        }
+    }
     browser_->importDataset(source, *parsed);
+}
+
+void MainWindow::importSampleLabels(const QString& csv) {
+    browser_->importDataset(csv, training::DatasetFormat::GenericCsv,
+                            records::LabelSource::ShippedSamples);
+}
+
+void MainWindow::signIn() {
+    logIn(tr("Sign in"));
+}
+
+void MainWindow::signOut() {
+    session_.signOutEveryone();
+    statusBar()->showMessage(tr("Signed out: known diagnoses are hidden"), 10000);
 }
 
 void MainWindow::chooseDataset() {
@@ -721,7 +765,8 @@ void MainWindow::chooseComparison() {
     if (const records::LibraryImage* record = browser_->currentRecord();
         record && record->path == currentPath_.toStdString() && browser_->hasLibrary())
         session_.perform(tr("Compare"), [&] {
-            related = records::ImageLibrary(session_.database()).related(*record);
+            related =
+                records::ImageLibrary(session_.database(), session_.labelViewer()).related(*record);
         });
     QString other;
     if (!related.empty()) {

@@ -236,13 +236,13 @@ void StudyCoordinatorWindow::refreshProgress() {
 }
 
 std::vector<rec::StudyCandidate> StudyCoordinatorWindow::candidatesIn(const QString& collection) {
-    rec::ImageLibrary library(database());
+    rec::ImageLibrary library(database(), coordinator_);
     rec::LibraryFilter filter;
     filter.collection = collection.toStdString();
     filter.diagnosis = rec::LibraryFilter::Diagnosis::Known;
     std::vector<rec::StudyCandidate> candidates;
     for (const auto& image : library.query(filter)) {
-        if (!image.problem.empty())
+        if (!image.problem.empty() || !image.diagnosisNode)
             continue;
         candidates.push_back({image.path, image.contentHash, *image.diagnosisNode, image.modality,
                               image.biopsyProven, image.lesionGroup});

@@ -18,7 +18,8 @@ struct PredictorOptions {
     DevicePreference device = DevicePreference::Auto;  // Auto: CUDA when available
     bool testTimeAugmentation = false;  // average over the 8 rotations/flips of the input
     int cpuThreads = 0;                 // 0: all cores
-    bool cudaBFloat16 = false;          // bf16 weights and activations on CUDA
+    bool cudaBFloat16 = false;          // bf16 autocast on CUDA (weights stay float32)
+    bool cudaGraphs = true;             // batch-1 predictions replay a captured CUDA graph
 };
 
 struct Prediction {

@@ -18,4 +18,20 @@ std::string describeDevice(const torch::Device& device);
 // Convolution weights in channels-last layout, faster with cuDNN on tensor cores.
 void useChannelsLast(torch::nn::Module& module);
 
+// bf16 autocast on CUDA for the guard's lifetime (thread-local state, switched off again even
+// when the forward throws): matrix products and convolutions in bf16, reductions and batch
+// norm in float32. Does nothing when `enable` is false.
+class BFloat16Autocast {
+  public:
+    explicit BFloat16Autocast(bool enable);
+    ~BFloat16Autocast();
+    BFloat16Autocast(const BFloat16Autocast&) = delete;
+    BFloat16Autocast& operator=(const BFloat16Autocast&) = delete;
+
+  private:
+    bool enabled_;
+    bool wasEnabled_ = false;
+    at::ScalarType previousType_ = at::kHalf;
+};
+
 }  // namespace dermreader::engine

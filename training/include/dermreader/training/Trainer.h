@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "dermreader/engine/Predictor.h"
+#include "dermreader/training/Distributed.h"
 #include "dermreader/training/Evaluation.h"
 #include "dermreader/training/PackedDataset.h"
 
@@ -42,7 +43,8 @@ struct TrainingConfig {
     // Before the first step, every batch norm's statistics are re-estimated on this many
     // training images (resized, not augmented): an init's statistics describe its own domain.
     int batchNormImages = 0;
-    int warmupSteps = 0;  // the learning rate rises linearly over this many first steps
+    int warmupSteps = 0;   // the learning rate rises linearly over this many first steps
+    double dropout = 0.5;  // before the classifier (Inception v3's)
     engine::DevicePreference device = engine::DevicePreference::Auto;
     bool cudaBFloat16 = false;  // bf16 autocast on CUDA
     int cpuThreads = 0;
@@ -72,9 +74,13 @@ class Trainer {
   public:
     // `train` and `validation` index into `pack`. Throws std::runtime_error for an empty
     // training set or a run folder made for other data or settings.
+    // With a distributed `group`, this process is one rank of a data-parallel run
+    // (Distributed.h): config.batchSize images per rank and step; only rank 0 writes the run
+    // folder and reports events.
     Trainer(const taxonomy::Taxonomy& taxonomy, const PackedDataset& pack,
             std::vector<std::size_t> train, std::vector<std::size_t> validation,
-            TrainingConfig config, std::filesystem::path runDir);
+            TrainingConfig config, std::filesystem::path runDir,
+            const ProcessGroupSpec& group = {});
     ~Trainer();
 
     // Trains the epochs not yet done (resuming from the run folder's checkpoint). Stops after

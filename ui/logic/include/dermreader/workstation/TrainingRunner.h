@@ -25,6 +25,7 @@ struct TrainingRequest {
     int maxStepsPerEpoch = 0;        // 0: all
     QString initBundle;              // start from this bundle's backbone (e.g. ImageNet)
     QString device = QStringLiteral("auto");
+    int processes = 1;  // data-parallel workers (dermtool train --nproc); batchSize is per worker
 
     training::TrainingWorkspace workspace() const;
 };

@@ -70,6 +70,9 @@ class WorkstationSession : public QObject {
                                                         const QString& password, int years,
                                                         QString* error);
     const std::vector<records::User>& signedIn() const { return signedIn_; }
+    // The signed-in user whose role may see ground truth (records::maySeeLabels), if any: the
+    // library shows diagnoses only while one is signed in.
+    std::optional<records::User> labelViewer() const;
     void signOut(std::int64_t userId);
     void signOutEveryone();
 

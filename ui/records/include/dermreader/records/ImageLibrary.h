@@ -3,6 +3,11 @@
 // modality, known diagnosis (from a labelled dataset) and DICOM patient/study attributes,
 // plus the last P(malignant) each model gave it, so the browser can filter and search
 // without touching the files.
+//
+// Ground truth (diagnosis, biopsy status) is study material: a reader who saw it while browsing
+// would not be blind in the next study. So it is shown to, and imported by, coordinators and
+// trainers only; everyone else gets the images without labels and cannot filter or search by
+// diagnosis. The viewer's account is re-checked against the database on every call.
 
 #include <atomic>
 #include <cstdint>
@@ -13,6 +18,7 @@
 #include <vector>
 
 #include "dermreader/engine/Image.h"
+#include "dermreader/records/Accounts.h"
 #include "dermreader/records/Database.h"
 #include "dermreader/taxonomy/Taxonomy.h"
 
@@ -38,7 +44,15 @@ struct LibraryImage {
     std::string addedAt;
     std::string problem;              // why the file cannot be used as an image; empty when it can
     std::optional<double> malignant;  // for the filter's model; nullopt if not yet predicted
+    bool hasLabels() const { return diagnosisNode.has_value() || !diagnosisLabel.empty(); }
 };
+
+// Who may see and import ground truth.
+bool maySeeLabels(Role role);
+
+// Where a labelled import's labels come from: a signed-in coordinator or trainer, or the
+// program's own embedded samples (imported at start-up, audited without a user).
+enum class LabelSource { Viewer, ShippedSamples };
 
 struct LibraryFilter {
     enum class Diagnosis { Any, Known, Unknown };
@@ -72,14 +86,22 @@ using AddProgress = std::function<bool(std::size_t done, std::size_t total)>;
 
 class ImageLibrary {
   public:
-    explicit ImageLibrary(Database& database) : database_(database) {}
+    // `viewer`: who is looking; without one (or one whose account may not see labels) the
+    // library answers without ground truth.
+    explicit ImageLibrary(Database& database, std::optional<User> viewer = std::nullopt)
+        : database_(database), viewer_(std::move(viewer)) {}
+
+    // Whether answers carry labels now (the viewer's account as the database holds it).
+    bool labelsVisible() const;
 
     // Adds every image file below `folder` (by extension).
     AddReport addFolder(const std::filesystem::path& folder, const AddProgress& progress = {});
     // Adds a labelled dataset's images with their diagnoses (and lesion groups, modality,
-    // biopsy status); the collection is the dataset's name.
+    // biopsy status); the collection is the dataset's name. Audited. AccessDenied unless the
+    // viewer may see labels (LabelSource::Viewer).
     AddReport addDataset(const training::Dataset& dataset, const taxonomy::Taxonomy& taxonomy,
-                         const AddProgress& progress = {});
+                         const AddProgress& progress = {},
+                         LabelSource source = LabelSource::Viewer);
 
     std::vector<LibraryImage> query(const LibraryFilter& filter) const;
     std::optional<LibraryImage> find(const std::filesystem::path& path) const;
@@ -95,8 +117,11 @@ class ImageLibrary {
   private:
     struct Entry;
     AddReport addEntries(std::vector<Entry> entries, const AddProgress& progress);
+    // Runs a statement of kSelectImages rows; without `withLabels` the rows lose their labels.
+    static std::vector<LibraryImage> readImages(Statement& statement, bool withLabels);
 
     Database& database_;
+    std::optional<User> viewer_;
 };
 
 // SHA-256 of a file's bytes as lower-case hex; throws std::runtime_error naming the file.

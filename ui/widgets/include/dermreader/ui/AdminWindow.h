@@ -107,6 +107,7 @@ class AdminWindow : public QWidget {
     QSpinBox* folds_;
     QSpinBox* holdoutFold_;
     QSpinBox* maxSteps_;
+    QSpinBox* processes_;
     QTableWidget* partition_;
     QLabel* partitionSummary_;
     QPushButton* start_;

@@ -46,7 +46,13 @@ class LibraryBrowser : public QWidget {
     records::ImageLibrary* library() { return imageLibrary_.get(); }
 
     void openFolder(const QString& folder);
-    void importDataset(const QString& source, training::DatasetFormat format);
+    // Labels come from the signed-in coordinator or trainer (the import fails, reported,
+    // without one) or from the program's own samples.
+    void importDataset(const QString& source, training::DatasetFormat format,
+                       records::LabelSource labels = records::LabelSource::Viewer);
+    // Whether the library shows known diagnoses: only while a coordinator or trainer is
+    // signed in (records::ImageLibrary says why).
+    bool labelsShown() const;
     void showCollection(const QString& collection);  // "" = the whole library
     bool importRunning() const;
     void cancelImport();
@@ -89,9 +95,13 @@ class LibraryBrowser : public QWidget {
     records::LibraryFilter currentFilter() const;
     using ImportWork =
         std::function<records::AddReport(records::ImageLibrary&, const records::AddProgress&)>;
-    // Runs `work` as a session job (on a pool thread, with that thread's connection); queued
-    // behind a running one.
-    void startImport(const QString& collection, ImportWork work);
+    // Runs `work` as a session job (on a pool thread, with that thread's connection, the
+    // library seen as `importer`); queued behind a running one.
+    void startImport(const QString& collection, ImportWork work,
+                     std::optional<records::User> importer = std::nullopt);
+    // Sign-in and sign-out change what the library may show.
+    void followSignIn();
+    void showLabelControls();
     void onImportFinished();
     void restoreCurrent(const QString& path);
 
@@ -125,7 +135,12 @@ class LibraryBrowser : public QWidget {
     QString importError_;  // the running import failed (reported through the session)
     QString importCollection_;
     bool importActive_ = false;
-    std::deque<std::pair<QString, ImportWork>> queuedImports_;
+    struct QueuedImport {
+        QString collection;
+        ImportWork work;
+        std::optional<records::User> importer;
+    };
+    std::deque<QueuedImport> queuedImports_;
     std::unique_ptr<QElapsedTimer> importClock_;
 };
 

@@ -46,7 +46,10 @@ class MainWindow : public QMainWindow {
     ~MainWindow() override;
 
     void openFolder(const QString& folder);
+    // Labels are imported by a coordinator or trainer: without one signed in, asks for a sign-in.
     void importDataset(const QString& source, const QString& format);
+    // The program's own sample images' labels (start-up; audited without a user).
+    void importSampleLabels(const QString& csv);
     void selectRow(int row);
     int currentRow() const;
     QString currentPath() const { return currentPath_; }
@@ -84,6 +87,9 @@ class MainWindow : public QMainWindow {
     void exportReport(const QString& pdfPath = {});
     void chooseFolder();
     void chooseDataset();
+    // File > Sign in / Sign out: a coordinator or trainer signed in sees known diagnoses.
+    void signIn();
+    void signOut();
     // Study > Reader study: log in; coordinators get the study administration, readers their
     // reading session.
     void openReaderStudy();
@@ -146,6 +152,7 @@ class MainWindow : public QMainWindow {
     QComboBox* colourBox_;
     QSlider* opacity_;
     QLabel* modelLabel_;
+    QLabel* userLabel_;
     QLabel* deviceLabel_;
     QLabel* timingLabel_;
     QLabel* modalityBadge_;
