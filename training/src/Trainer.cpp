@@ -116,7 +116,9 @@ struct Trainer::Impl {
     std::vector<std::shared_ptr<torch::nn::Module>> frozenBlocks;
     std::unique_ptr<TfRmsProp> optimizer;
     torch::Device device{torch::kCPU};
-    std::unique_ptr<DataParallel> parallel;  // a distributed run; null in one process
+    ProcessGroupSpec group;  // this process's place in a distributed run
+    std::unique_ptr<DataParallel>
+        parallel;  // joined group of a distributed run; null in one process
     int epochsDone = 0;
     double bestScore = -1;
     json history = json::array();
@@ -125,8 +127,9 @@ struct Trainer::Impl {
 
     Impl(const tax::Taxonomy& t, const PackedDataset& p) : taxonomy(t), pack(p) {}
 
-    int rank() const { return parallel ? parallel->rank() : 0; }
-    int worldSize() const { return parallel ? parallel->worldSize() : 1; }
+    // Known before the group is joined: only rank 0 may create the run folder.
+    int rank() const { return group.rank; }
+    int worldSize() const { return group.worldSize; }
     // Rank 0 (or the only process) validates, writes the run folder and reports.
     bool leader() const { return rank() == 0; }
 
@@ -139,7 +142,7 @@ struct Trainer::Impl {
     }
 
     // Every rank starts from rank 0's weights and statistics and averages its gradients.
-    void joinGroup(const ProcessGroupSpec& group) {
+    void joinGroup() {
         parallel = std::make_unique<DataParallel>(group, device);
         std::vector<torch::Tensor> state = model->parameters();
         for (const auto& b : model->buffers())
@@ -492,6 +495,7 @@ Trainer::Trainer(const tax::Taxonomy& taxonomy, const PackedDataset& pack,
     d.validationIndices = std::move(validation);
     d.config = std::move(config);
     d.runDir = std::move(runDir);
+    d.group = group;
     for (const auto& image : pack.labelledImages(taxonomy))
         d.imageNodes.push_back(image.node);
     if (d.config.dropout < 0 || d.config.dropout >= 1)
@@ -506,7 +510,7 @@ Trainer::Trainer(const tax::Taxonomy& taxonomy, const PackedDataset& pack,
     d.buildModel();
     d.prepareRunDir();
     if (group.distributed())
-        d.joinGroup(group);
+        d.joinGroup();
 }
 
 Trainer::~Trainer() = default;

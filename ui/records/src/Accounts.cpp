@@ -131,15 +131,22 @@ User Accounts::create(const std::optional<User>& creator, const std::string& nam
 }
 
 User Accounts::authenticate(const std::string& name, const std::string& password) {
-    Statement statement = database_.prepare(
-        "SELECT id, name, role, experience_years, password_hash FROM users "
-        "WHERE name = ?1 AND active = 1");
-    statement.bind(1, name);
     std::optional<User> user;
+    std::string hash;
+    {  // finished before anything is written: an open read would pin a snapshot that a
+       // concurrent writer (a library import) makes stale, and the audit insert would fail
+        Statement statement = database_.prepare(
+            "SELECT id, name, role, experience_years, password_hash FROM users "
+            "WHERE name = ?1 AND active = 1");
+        statement.bind(1, name);
+        if (statement.step()) {
+            user = readUser(statement);
+            hash = statement.text(4);
+        }
+    }
     bool valid = false;
-    if (statement.step()) {
-        user = readUser(statement);
-        valid = verifyPassword(statement.text(4), password);
+    if (user) {
+        valid = verifyPassword(hash, password);
     } else {
         hashPassword(password);  // the same delay for unknown names: no user enumeration
     }
