@@ -67,9 +67,9 @@ channels_last=()
 "$python" tests/benchmarks/pytorch_training.py --device "$device" --threads "$(nproc)" \
   --batch "$train_batch" --steps "$train_steps" "${channels_last[@]}" | tee "$out/pytorch-training.json"
 
-"$python" - "$out" "$train_batch" <<'PY' | tee "$out/table.md"
+"$python" - "$out" "$train_batch" "$batch" <<'PY' | tee "$out/table.md"
 import json, sys, pathlib
-out, batch = pathlib.Path(sys.argv[1]), int(sys.argv[2])
+out, batch, big = pathlib.Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 load = lambda name: json.loads((out / name).read_text())
 info, ours, ours16, theirs = (load("info.json"), load("dermtool-fp32.json"),
                               load("dermtool-bf16.json"), load("pytorch-inference.json"))
@@ -87,11 +87,10 @@ rows = [
      theirs["forward_batch1_ms"], "ms"),
     ("batch-1 latency, CUDA graph", ours.get("forward_batch1_ms") if "forward_batch1_eager_ms" in ours else None,
      theirs.get("forward_batch1_graph_ms"), "ms"),
-    (f"batch-{theirs.get('batch', '')} fp32", tput(ours, int(theirs.get("batch", 0) or 0)),
-     theirs.get("fp32_images_per_second"), "img/s"),
-    (f"batch-{theirs.get('batch', '')} bf16 channels-last", tput(ours16, int(theirs.get("batch", 0) or 0)),
+    (f"batch-{big} fp32 channels-last", tput(ours, big), theirs.get("fp32_images_per_second"), "img/s"),
+    (f"batch-{big} bf16 channels-last", tput(ours16, big),
      theirs.get("bf16_channels_last_images_per_second"), "img/s"),
-    ("batch-256 torch.compile (PyTorch only)", None,
+    (f"batch-{big} torch.compile bf16 (PyTorch only)", None,
      theirs.get("compile_bf16_channels_last_images_per_second"), "img/s"),
     ("saliency (gradient, 299 px)", ours["saliency_gradient_299_ms"], theirs["saliency_gradient_ms"], "ms"),
     (f"training, batch {batch}", train_ours, train_theirs, "img/s"),
