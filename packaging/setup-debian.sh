@@ -55,8 +55,8 @@ if command -v nvcc >/dev/null; then
 fi
 
 installed_version() {
-  "$VENV/bin/python" -c 'import torch, torchvision; print(torch.__version__, torchvision.__version__)' \
-    2>/dev/null || true
+  "$VENV/bin/python" -c 'import torch, torchvision
+print(torch.__version__.split("+")[0], torchvision.__version__.split("+")[0])' 2>/dev/null || true
 }
 if [ "$(installed_version)" = "$TORCH_VERSION $TORCHVISION_VERSION" ]; then
   echo "setup: PyTorch $TORCH_VERSION already in $VENV"
