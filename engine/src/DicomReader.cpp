@@ -342,6 +342,10 @@ LoadedImage readDicom(const std::filesystem::path& path, const Bytes& bytes,
     return loaded;
 }
 
+void refuseUnsafeDicom(const std::filesystem::path& path, const Bytes& bytes) {
+    refuseDeepNesting(path, bytes);
+}
+
 ImageHeader readDicomHeader(const std::filesystem::path& path, const Bytes& bytes) {
     refuseDeepNesting(path, bytes);
     DcmFileFormat file;

@@ -15,6 +15,8 @@ namespace dermreader::engine::detail {
 // `bytes` is the file as the caller read it: its structure is checked before DCMTK parses.
 LoadedImage readDicom(const std::filesystem::path& path, const Bytes& bytes,
                       std::int64_t maxPixels);
+// Refuses what DCMTK must not parse (sequences nested too deep). Throws ImageError.
+void refuseUnsafeDicom(const std::filesystem::path& path, const Bytes& bytes);
 // Size, modality and attributes without decoding the pixel data. Throws ImageError.
 ImageHeader readDicomHeader(const std::filesystem::path& path, const Bytes& bytes);
 

@@ -423,6 +423,11 @@ class TestWorkstation : public QObject {
         QFile file(pdf);
         QVERIFY(file.open(QIODevice::ReadOnly));
         QVERIFY(file.read(5) == "%PDF-");
+        // The same result as DICOM objects in the image's study (File > Export results as DICOM).
+        QTemporaryDir results;
+        window_->exportDicomResults(results.path());
+        QCOMPARE(QDir(results.path()).entryList({"*.dcm"}, QDir::Files),
+                 QStringList({"lesion-overlay.dcm", "lesion-report.dcm", "lesion-sr.dcm"}));
         if (QStandardPaths::findExecutable("pdftotext").isEmpty())
             QSKIP("pdftotext (poppler-utils) is not installed");
         QProcess info;

@@ -1,13 +1,18 @@
 #include "dermreader/workstation/CaseReport.h"
 
+#include "dermreader/engine/DicomResults.h"
+
 #include <QCoreApplication>
+#include <QDir>
 #include <QFileInfo>
 #include <QPainter>
 #include <QPdfWriter>
 #include <QSettings>
 #include <QStandardPaths>
+#include <QTemporaryDir>
 #include <QTextDocument>
 #include <QUrl>
+#include <algorithm>
 
 #include "dermreader/taxonomy/Taxonomy.h"
 
@@ -173,6 +178,69 @@ QString reportFolder() {
 
 void rememberReportFolder(const QString& reportPath) {
     QSettings().setValue("report/folder", QFileInfo(reportPath).absolutePath());
+}
+
+namespace {
+
+engine::RgbImage toRgbImage(const QImage& image) {
+    const QImage rgb = image.convertToFormat(QImage::Format_RGB888);
+    engine::RgbImage out = engine::RgbImage::filled(rgb.width(), rgb.height(), 0, 0, 0);
+    for (int y = 0; y < rgb.height(); ++y)
+        std::copy_n(rgb.constScanLine(y), rgb.width() * 3,
+                    out.pixels.begin() + static_cast<std::ptrdiff_t>(y) * rgb.width() * 3);
+    return out;
+}
+
+}  // namespace
+
+bool writeCaseReportDicom(const CaseReport& report, const QString& source,
+                          const QString& modelVersion, const taxonomy::Taxonomy& taxonomy,
+                          const QString& folder, QStringList* written, QString* error) {
+    if (!report.prediction) {
+        if (error)
+            *error =
+                QCoreApplication::translate("CaseReport", "no result to send for '%1'").arg(source);
+        return false;
+    }
+    const engine::Prediction& p = *report.prediction;
+    engine::ReportedPrediction reported;
+    reported.modelName = report.model.toStdString();
+    reported.modelVersion = modelVersion.toStdString();
+    reported.malignant = p.malignant;
+    reported.melanocyticMalignant = p.melanocyticMalignant;
+    reported.epidermalMalignant = p.epidermalMalignant;
+    for (std::size_t i = 0; i < p.topClasses.size() && i < 3; ++i)
+        reported.topClasses.emplace_back(taxonomy.node(p.topClasses[i].node).name,
+                                         p.topClasses[i].probability);
+    const QDir out(folder);
+    const QString stem = QFileInfo(source).completeBaseName();
+    const std::filesystem::path from = source.toStdString();
+    try {
+        auto note = [&](const engine::DicomObject& object) {
+            if (written)
+                *written << QString::fromStdString(object.file.string());
+        };
+        note(engine::writeStructuredReport(from, reported,
+                                           out.filePath(stem + "-sr.dcm").toStdString()));
+        if (!report.withOverlay.isNull())
+            note(engine::writeSecondaryCapture(
+                from, toRgbImage(report.withOverlay),
+                ("saliency overlay (" + report.overlayMethod + ")").toStdString(),
+                out.filePath(stem + "-overlay.dcm").toStdString()));
+        QTemporaryDir scratch;
+        const QString pdf = scratch.filePath(stem + ".pdf");
+        QString pdfError;
+        if (!scratch.isValid() || !writeCaseReportPdf(report, taxonomy, pdf, &pdfError))
+            throw engine::ImageError(pdfError.isEmpty() ? "cannot write the PDF"
+                                                        : pdfError.toStdString());
+        note(engine::writeEncapsulatedPdf(from, pdf.toStdString(), "dermreader case report",
+                                          out.filePath(stem + "-report.dcm").toStdString()));
+    } catch (const std::exception& e) {
+        if (error)
+            *error = QString::fromUtf8(e.what());
+        return false;
+    }
+    return true;
 }
 
 }  // namespace dermreader::workstation

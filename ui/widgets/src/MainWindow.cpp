@@ -285,6 +285,8 @@ void MainWindow::buildActions() {
         [this] { chooseModel(); });
     add(file, tr("Export case report (PDF)…"), Keys{QKeySequence(tr("Ctrl+E"))},
         [this] { exportReport(); });
+    add(file, tr("Export results as DICOM (SR, overlay, PDF)…"),
+        Keys{QKeySequence(tr("Ctrl+Shift+E"))}, [this] { exportDicomResults(); });
     add(file, tr("Settings…"), Keys{QKeySequence(tr("Ctrl+,"))}, [this] { openSettings(); });
     file->addSeparator();
     add(file, tr("Sign in…"), Keys{QKeySequence(tr("Ctrl+Shift+L"))}, [this] { signIn(); });
@@ -859,6 +861,31 @@ void MainWindow::exportReport(const QString& pdfPath) {
     }
     ws::rememberReportFolder(path);
     statusBar()->showMessage(tr("Report written to %1").arg(path), 5000);
+}
+
+void MainWindow::exportDicomResults(const QString& folder) {
+    if (!shownPrediction_ || shownImage_.isNull()) {
+        statusBar()->showMessage(tr("No result to export"), 5000);
+        return;
+    }
+    const QString target = folder.isEmpty()
+                               ? QFileDialog::getExistingDirectory(
+                                     this, tr("Export results as DICOM"), ws::reportFolder())
+                               : folder;
+    if (target.isEmpty())
+        return;
+    const auto identity = service_.modelIdentity();
+    QStringList written;
+    QString error;
+    if (!ws::writeCaseReportDicom(caseReport(), currentPath_,
+                                  identity ? QString::fromStdString(identity->key()) : QString(),
+                                  session_.taxonomy(), target, &written, &error)) {
+        session_.reportError(tr("DICOM results"), error);
+        return;
+    }
+    session_.audit(std::nullopt, QStringLiteral("results exported as DICOM"), written.join("; "));
+    statusBar()->showMessage(tr("%1 DICOM objects written to %2").arg(written.size()).arg(target),
+                             10000);
 }
 
 ws::CaseReport MainWindow::caseReport() const {

@@ -10,6 +10,7 @@
 #include <QList>
 #include <QPair>
 #include <QString>
+#include <QStringList>
 #include <optional>
 
 #include "dermreader/engine/Prediction.h"
@@ -42,6 +43,16 @@ QImage riskScaleImage(double malignant, const RiskThresholds& thresholds, int wi
 // Writes the one-page A4 PDF; false and `error` naming the file when it cannot.
 bool writeCaseReportPdf(const CaseReport& report, const taxonomy::Taxonomy& taxonomy,
                         const QString& path, QString* error);
+
+// The report's results as DICOM objects filed in the source image's patient and study
+// (engine/DicomResults.h), into `folder`: NAME-sr.dcm (the structured report: model, P(malignant),
+// binary tasks, the three most probable classes), NAME-overlay.dcm (Secondary Capture, when the
+// report has an overlay) and NAME-report.dcm (this PDF, encapsulated). `source` must be the DICOM
+// image the report is about; `modelVersion` identifies the model. False and `error` naming the
+// file and the problem when one cannot be written (what was written stays listed).
+bool writeCaseReportDicom(const CaseReport& report, const QString& source,
+                          const QString& modelVersion, const taxonomy::Taxonomy& taxonomy,
+                          const QString& folder, QStringList* written, QString* error);
 
 // The folder the last report went to (the save dialog starts there), else Documents.
 QString reportFolder();

@@ -85,6 +85,9 @@ class MainWindow : public QMainWindow {
     void next();
     void previous();
     void exportReport(const QString& pdfPath = {});
+    // The shown result as DICOM objects in the image's study (a DICOM image only): the
+    // structured report, the overlay and the PDF (issue 16.2); sending them to a PACS is next.
+    void exportDicomResults(const QString& folder = {});
     void chooseFolder();
     void chooseDataset();
     // File > Sign in / Sign out: a coordinator or trainer signed in sees known diagnoses.
