@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -26,9 +27,10 @@ std::vector<std::string>& commandLine() {
     return arguments;
 }
 
+// How many times the user asked to stop: once stops after the current step, twice kills.
 volatile std::sig_atomic_t gStopRequested = 0;
 void onStopSignal(int) {
-    gStopRequested = 1;
+    gStopRequested = gStopRequested + 1;
 }
 
 // A free TCP port on the loopback interface for rank 0's rendezvous store.
@@ -101,10 +103,16 @@ Worker startWorker(const std::vector<std::string>& args, bool quiet) {
     int pipeEnds[2];
     if (::pipe2(pipeEnds, O_CLOEXEC) != 0)
         throw std::runtime_error(std::string("cannot start a worker: ") + std::strerror(errno));
+    const pid_t launcher = ::getpid();
     const pid_t pid = ::fork();
     if (pid < 0)
         throw std::runtime_error(std::string("cannot start a worker: ") + std::strerror(errno));
     if (pid == 0) {
+        // A worker never outlives its launcher (killed, or its parent app gone): it would
+        // keep writing the run folder beside a resumed run.
+        ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+        if (::getppid() != launcher)
+            ::_exit(1);
         std::signal(SIGINT, SIG_IGN);  // the launcher decides when workers stop
         ::dup2(pipeEnds[1], STDERR_FILENO);
         if (quiet) {
@@ -179,8 +187,18 @@ void runWorkers(const WorkerOptions& options) {
     ::sigaction(SIGTERM, &stop, nullptr);
 
     std::vector<Worker> workers;
-    for (int rank = 0; rank < processes; ++rank)
-        workers.push_back(startWorker(workerArguments(rank, processes, port, threads), rank > 0));
+    try {
+        for (int rank = 0; rank < processes; ++rank)
+            workers.push_back(
+                startWorker(workerArguments(rank, processes, port, threads), rank > 0));
+    } catch (...) {  // the ones started would wait for the rest at the rendezvous
+        for (const Worker& w : workers) {
+            ::kill(w.pid, SIGKILL);
+            ::waitpid(w.pid, nullptr, 0);
+            ::close(w.errors);
+        }
+        throw;
+    }
     std::cerr << "dermtool train: " << processes
               << " worker processes, rendezvous 127.0.0.1:" << port << ", " << threads
               << " CPU threads each\n";
@@ -202,6 +220,8 @@ void runWorkers(const WorkerOptions& options) {
             signalAll(SIGTERM);  // each rank stops after the step they agree on
             forwarded = true;
         }
+        if (gStopRequested > 1)
+            signalAll(SIGKILL);  // asked twice: now
         forwardErrors(workers, 100);
         if (!failure.empty() && std::chrono::steady_clock::now() > deadline)
             signalAll(SIGKILL);  // the others did not stop after a failure: kill them

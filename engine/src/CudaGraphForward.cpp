@@ -36,8 +36,18 @@ struct CudaGraphForward::State {
                 forward(staticInput);
             side.synchronize();
             auto captured = std::make_unique<at::cuda::CUDAGraph>();
-            captured->capture_begin();
-            staticOutput = forward(staticInput);
+            // Thread-local: other threads' CUDA work (another predictor) is not caught in it.
+            captured->capture_begin({0, 0}, cudaStreamCaptureModeThreadLocal);
+            try {
+                staticOutput = forward(staticInput);
+            } catch (...) {
+                // The stream must leave capture mode, or nothing on it runs again.
+                try {
+                    captured->capture_end();
+                } catch (...) {
+                }
+                throw;
+            }
             captured->capture_end();
             graph = std::move(captured);
         }

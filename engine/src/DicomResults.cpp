@@ -62,6 +62,10 @@ std::unique_ptr<Source> readSource(const fs::path& path) {
     constexpr Uint32 kMaxValueLength = 4096;
     if (source->file.loadFile(path.c_str(), EXS_Unknown, EGL_noChange, kMaxValueLength).bad())
         fail(path, "cannot be parsed as DICOM");
+    // Names are copied into objects that also hold dermreader's own (UTF-8) text: one
+    // character set for all, or a Latin-1 "Zoë" would read as "ZoÃ«" in the PACS.
+    if (source->file.convertToUTF8().bad())
+        fail(path, "its character set cannot be converted to UTF-8");
     DcmDataset& d = *source->file.getDataset();
     auto text = [&](const DcmTagKey& tag) {
         OFString value;
@@ -92,10 +96,8 @@ void copyPatientAndStudy(DcmDataset& from, DcmDataset& to) {
             to.insertEmptyElement(tag, /*replaceOld=*/true);
         }
     }
-    // The source's character set, so copied names mean what they meant there.
-    DcmElement* charset = nullptr;
-    if (from.findAndGetElement(DCM_SpecificCharacterSet, charset).good() && charset)
-        to.insert(static_cast<DcmElement*>(charset->clone()), true);
+    // The source was converted to UTF-8 (readSource), like everything written here.
+    to.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 192");
 }
 
 // A new series and instance in the source's study; returns the new UIDs.
@@ -134,6 +136,8 @@ void referenceSource(DcmDataset& d, const DcmTagKey& sequence, const Source& sou
 
 // Saves beside `out` and renames it over `out`: a half-written object never reaches the PACS.
 void save(DcmFileFormat& file, const fs::path& out) {
+    if (fs::exists(out))  // another image's results, or an earlier export: never replaced
+        fail(out, "exists already; choose another folder");
     const fs::path partial = out.string() + ".partial";
     const OFCondition status = file.saveFile(partial.c_str(), EXS_LittleEndianExplicit);
     if (status.bad()) {

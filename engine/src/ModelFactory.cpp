@@ -307,7 +307,8 @@ void sealBundle(const std::filesystem::path& dir) {
     manifest.integrityJson.clear();  // the load below must not check an old seal
     writeManifest(manifest, dir);
     PredictorOptions cpu;
-    cpu.device = DevicePreference::Cpu;  // the seal is the float32 CPU reference
+    cpu.device = DevicePreference::Cpu;      // the seal is the float32 CPU reference
+    cpu.cpuThreads = at::get_num_threads();  // keep the caller's (a training rank's) share
     Predictor predictor(dir, taxonomy::Taxonomy::builtin(), cpu);
     manifest.integrityJson = predictor.sealJson();
     writeManifest(manifest, dir);

@@ -155,6 +155,38 @@ class TestDicomResults : public QObject {
         QCOMPARE(std::string(reinterpret_cast<const char*>(bytes), content.size()), content);
     }
 
+    // A Latin-1 source's names arrive in the report as UTF-8, declared as such.
+    void namesKeepTheirMeaningAcrossCharacterSets() {
+        const fs::path latin1 = root() / "latin1.dcm";
+        {
+            auto file = load(source_);
+            DcmDataset& d = *file->getDataset();
+            d.putAndInsertString(DCM_SpecificCharacterSet, "ISO_IR 100");
+            d.putAndInsertString(DCM_PatientName, "Zo\xEB^Test");
+            QVERIFY(file->saveFile(latin1.c_str(), EXS_LittleEndianExplicit).good());
+        }
+        ReportedPrediction p;
+        p.modelName = "trained by Zo\xC3\xAB";  // UTF-8, as the workstation writes it
+        const fs::path out = root() / "latin1-report.dcm";
+        writeStructuredReport(latin1, p, out);
+        auto file = load(out);
+        QCOMPARE(QString::fromStdString(text(*file->getDataset(), DCM_SpecificCharacterSet)),
+                 QString("ISO_IR 192"));
+        QCOMPARE(QString::fromStdString(text(*file->getDataset(), DCM_PatientName)),
+                 QString::fromUtf8("Zo\xC3\xAB^Test"));
+    }
+
+    // An existing file is another image's results or an earlier export: never replaced.
+    void existingResultsAreNotReplaced() {
+        const fs::path out = root() / "taken.dcm";
+        std::ofstream(out) << "earlier";
+        QVERIFY_THROWS_EXCEPTION(ImageError, writeStructuredReport(source_, {}, out));
+        std::ifstream in(out);
+        std::string kept;
+        in >> kept;
+        QCOMPARE(QString::fromStdString(kept), QString("earlier"));
+    }
+
     void badInputIsAClearError() {
         const fs::path jpeg = root() / "photo.jpg";
         saveImage(RgbImage::filled(8, 8, 1, 2, 3), jpeg);

@@ -501,6 +501,11 @@ Trainer::Trainer(const tax::Taxonomy& taxonomy, const PackedDataset& pack,
     if (d.config.dropout < 0 || d.config.dropout >= 1)
         throw std::runtime_error("dropout must be in [0, 1)");
     d.device = eng::selectDevice(d.config.device, "training");
+    if (group.distributed() && d.device.is_cuda() &&
+        group.worldSize > static_cast<int>(torch::cuda::device_count()))
+        throw std::runtime_error("data-parallel training on CUDA takes one GPU per process: " +
+                                 std::to_string(group.worldSize) + " processes, " +
+                                 std::to_string(torch::cuda::device_count()) + " GPUs");
     if (group.distributed() && d.device.is_cuda())  // one GPU per rank
         d.device = torch::Device(
             torch::kCUDA, static_cast<c10::DeviceIndex>(group.rank % torch::cuda::device_count()));
@@ -567,6 +572,9 @@ void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* can
             // the others would wait for the one that stopped.
             const bool stop = d.parallel ? stopAgreed : cancel && cancel->load();
             if (stop) {
+                // The others leave only once rank 0 has written what the last epoch made.
+                if (d.parallel)
+                    d.parallel->barrier();
                 TrainingEvent event;
                 event.kind = TrainingEvent::Kind::Cancelled;
                 event.epoch = epoch;
@@ -647,6 +655,8 @@ void Trainer::run(const TrainingObserver& observer, const std::atomic<bool>* can
         event.bundle = d.folder().lastModel();
         notify(event);
     }
+    if (d.parallel)  // every rank ends after rank 0's last checkpoint and bundles
+        d.parallel->barrier();
     TrainingEvent done;
     done.kind = TrainingEvent::Kind::Finished;
     done.epoch = config.epochs - 1;

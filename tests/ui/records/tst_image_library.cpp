@@ -229,9 +229,11 @@ class TestImageLibrary : public QObject {
         writePng(data / "mel.png", 31);
         writePng(data / "nev.png", 32);
         writePng(data / "unlabelled.png", 33);
+        writePng(data / "melanoma" / "m2.png", 34);  // a class folder names the label too
         std::ofstream(data / "labels.csv") << "path,label,modality,biopsy_proven\n"
                                               "mel.png,melanoma,dermoscopic,1\n"
-                                              "nev.png,nevus,dermoscopic,0\n";
+                                              "nev.png,nevus,dermoscopic,0\n"
+                                              "melanoma/m2.png,melanoma,dermoscopic,1\n";
         const auto& taxonomy = dermreader::taxonomy::Taxonomy::builtin();
         const trn::Dataset dataset =
             trn::importDataset(data / "labels.csv", trn::DatasetFormat::GenericCsv, taxonomy);
@@ -247,7 +249,7 @@ class TestImageLibrary : public QObject {
         QVERIFY_THROWS_EXCEPTION(AccessDenied,
                                  ImageLibrary(db, reader).addDataset(dataset, taxonomy));
         QCOMPARE(ImageLibrary(db).size(), 0);
-        QCOMPARE(ImageLibrary(db, trainer).addDataset(dataset, taxonomy).added, 2);
+        QCOMPARE(ImageLibrary(db, trainer).addDataset(dataset, taxonomy).added, 3);
         ImageLibrary(db).addFolder(data);
 
         LibraryFilter known;
@@ -258,23 +260,27 @@ class TestImageLibrary : public QObject {
             const ImageLibrary library(db, viewer);
             QVERIFY(!library.labelsVisible());
             const auto all = library.query({});
-            QCOMPARE(int(all.size()), 3);
+            QCOMPARE(int(all.size()), 4);
             for (const LibraryImage& image : all) {
                 QVERIFY(!image.hasLabels());
                 QVERIFY(!image.biopsyProven.has_value());
             }
             QVERIFY(!library.find(data / "mel.png")->hasLabels());
-            // Neither the diagnosis filter nor the search tells labelled images apart.
-            QCOMPARE(int(library.query(known).size()), 3);
+            // Neither the diagnosis filter nor the search (not even by a class folder's name)
+            // tells labelled images apart; file names are still found.
+            QCOMPARE(int(library.query(known).size()), 4);
             QVERIFY(library.query(byLabel).empty());
+            LibraryFilter byName;
+            byName.search = "M2.PNG";
+            QCOMPARE(names(library.query(byName)), QStringList{"m2.png"});
         }
         for (const User& viewer : {coordinator, trainer}) {
             const ImageLibrary library(db, viewer);
             QVERIFY(library.labelsVisible());
             QVERIFY(library.find(data / "mel.png")->hasLabels());
             QCOMPARE(library.find(data / "mel.png")->biopsyProven, std::optional<bool>(true));
-            QCOMPARE(int(library.query(known).size()), 2);
-            QCOMPARE(names(library.query(byLabel)), QStringList{"mel.png"});
+            QCOMPARE(int(library.query(known).size()), 3);
+            QCOMPARE(names(library.query(byLabel)), QStringList({"mel.png", "m2.png"}));
         }
 
         // The account as the database holds it decides: a deactivated trainer sees nothing,
@@ -287,7 +293,7 @@ class TestImageLibrary : public QObject {
         // The program's own samples are imported without a user; both imports are audited.
         const AddReport samples =
             ImageLibrary(db).addDataset(dataset, taxonomy, {}, LabelSource::ShippedSamples);
-        QCOMPARE(samples.added + samples.updated + samples.unchanged, 2);
+        QCOMPARE(samples.added + samples.updated + samples.unchanged, 3);
         QStringList actions;
         for (const AuditEntry& entry : readAuditLog(db))
             actions << QString::fromStdString(entry.userName + ": " + entry.action);

@@ -214,6 +214,16 @@ bool writeCaseReportDicom(const CaseReport& report, const QString& source,
                                          p.topClasses[i].probability);
     const QDir out(folder);
     const QString stem = QFileInfo(source).completeBaseName();
+    // All or nothing: an earlier export (or another image called the same) is never replaced.
+    for (const char* suffix : {"-sr.dcm", "-overlay.dcm", "-report.dcm"}) {
+        if (QFileInfo::exists(out.filePath(stem + suffix))) {
+            if (error)
+                *error = QCoreApplication::translate("CaseReport",
+                                                     "'%1' exists already; choose another folder")
+                             .arg(out.filePath(stem + suffix));
+            return false;
+        }
+    }
     const std::filesystem::path from = source.toStdString();
     try {
         auto note = [&](const engine::DicomObject& object) {

@@ -3,6 +3,7 @@
 #include "dermreader/engine/FileDigest.h"
 
 #include <algorithm>
+#include <cctype>
 #include <fstream>
 #include <set>
 
@@ -30,6 +31,27 @@ std::string containsPattern(const std::string& text) {
         pattern += c;
     }
     return pattern + "%";
+}
+
+// Case-insensitive (ASCII) substring test.
+bool containsText(const std::string& text, const std::string& part) {
+    return std::search(text.begin(), text.end(), part.begin(), part.end(), [](char a, char b) {
+               return std::tolower(static_cast<unsigned char>(a)) ==
+                      std::tolower(static_cast<unsigned char>(b));
+           }) != text.end();
+}
+
+// The search for a viewer without labels: file and collection names (not their folders, which
+// may be class names), patient and study.
+bool matchesWithoutLabels(const LibraryImage& image, const std::string& search) {
+    const std::string collection = fs::path(image.collection).filename().string();
+    for (const std::string& field :
+         {image.path.filename().string(), collection.empty() ? image.collection : collection,
+          image.patientId, image.patientName, image.studyDescription}) {
+        if (containsText(field, search))
+            return true;
+    }
+    return false;
 }
 
 }  // namespace
@@ -318,7 +340,9 @@ std::vector<LibraryImage> ImageLibrary::query(const LibraryFilter& filter) const
         conditions.push_back("r.malignant < ?4");
     if (filter.risk == LibraryFilter::Risk::AtLeast)
         conditions.push_back("r.malignant >= ?4");
-    if (!filter.search.empty()) {
+    // Without labels the search runs below, on names only: a folder-per-class dataset's
+    // folders ("…/melanoma/x.jpg") are labels too.
+    if (withLabels && !filter.search.empty()) {
         conditions.push_back(
             std::string("(i.path LIKE ?5 ESCAPE '\\' OR ") +
             (withLabels ? "i.diagnosis_label LIKE ?5 ESCAPE '\\' OR "
@@ -339,9 +363,17 @@ std::vector<LibraryImage> ImageLibrary::query(const LibraryFilter& filter) const
         statement.bind(3, *filter.collection);
     if (filter.risk == LibraryFilter::Risk::Below || filter.risk == LibraryFilter::Risk::AtLeast)
         statement.bind(4, filter.riskThreshold);
-    if (!filter.search.empty())
+    if (withLabels && !filter.search.empty())
         statement.bind(5, containsPattern(filter.search));
-    return readImages(statement, withLabels);
+    std::vector<LibraryImage> images = readImages(statement, withLabels);
+    if (!withLabels && !filter.search.empty()) {
+        images.erase(std::remove_if(images.begin(), images.end(),
+                                    [&](const LibraryImage& image) {
+                                        return !matchesWithoutLabels(image, filter.search);
+                                    }),
+                     images.end());
+    }
+    return images;
 }
 
 std::optional<LibraryImage> ImageLibrary::find(const fs::path& path) const {
