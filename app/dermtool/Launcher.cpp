@@ -100,8 +100,11 @@ Worker startWorker(const std::vector<std::string>& args, bool quiet) {
     for (auto& a : copy)
         argv.push_back(a.data());
     argv.push_back(nullptr);
-    int pipeEnds[2];
-    if (::pipe2(pipeEnds, O_CLOEXEC) != 0)
+    // Rank 0 on a terminal keeps it, so its progress bar shows; the others' errors are
+    // passed on (and remembered) through a pipe.
+    const bool piped = quiet || !::isatty(STDERR_FILENO);
+    int pipeEnds[2] = {-1, -1};
+    if (piped && ::pipe2(pipeEnds, O_CLOEXEC) != 0)
         throw std::runtime_error(std::string("cannot start a worker: ") + std::strerror(errno));
     const pid_t launcher = ::getpid();
     const pid_t pid = ::fork();
@@ -114,7 +117,8 @@ Worker startWorker(const std::vector<std::string>& args, bool quiet) {
         if (::getppid() != launcher)
             ::_exit(1);
         std::signal(SIGINT, SIG_IGN);  // the launcher decides when workers stop
-        ::dup2(pipeEnds[1], STDERR_FILENO);
+        if (piped)
+            ::dup2(pipeEnds[1], STDERR_FILENO);
         if (quiet) {
             const int null = ::open("/dev/null", O_WRONLY);
             if (null >= 0)
@@ -124,7 +128,8 @@ Worker startWorker(const std::vector<std::string>& args, bool quiet) {
         std::cerr << "dermtool: cannot run a worker: " << std::strerror(errno) << "\n";
         ::_exit(127);
     }
-    ::close(pipeEnds[1]);
+    if (piped)
+        ::close(pipeEnds[1]);
     return {pid, pipeEnds[0], {}, {}};
 }
 
