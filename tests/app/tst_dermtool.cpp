@@ -209,14 +209,16 @@ class TestDermtool : public QObject {
         std::ofstream(folder / "model.json")
             << "{\"format\": \"layers-model\", \"modelTopology\": ";
         const QString out = QString::fromStdString((root_ / "tfjs-out").string());
-        const auto truncated = dermtool({"import-weights", "--from", "tfjs",
-                                         QString::fromStdString(folder.string()), "--out", out});
+        // --classes: no labelled data needed (the shared data may be absent).
+        const auto truncated =
+            dermtool({"import-weights", "--from", "tfjs", QString::fromStdString(folder.string()),
+                      "--out", out, "--classes", "second-level"});
         QCOMPARE(truncated.exitCode, 2);
         QVERIFY2(truncated.err.contains("model.json"), qPrintable(truncated.err));
         QVERIFY(!fs::exists(root_ / "tfjs-out" / "manifest.json"));
-        const auto missing =
-            dermtool({"import-weights", "--from", "tfjs",
-                      QString::fromStdString((root_ / "no-such").string()), "--out", out});
+        const auto missing = dermtool({"import-weights", "--from", "tfjs",
+                                       QString::fromStdString((root_ / "no-such").string()),
+                                       "--out", out, "--classes", "second-level"});
         QCOMPARE(missing.exitCode, 2);
         QVERIFY2(missing.err.contains("no-such"), qPrintable(missing.err));
     }
