@@ -62,6 +62,8 @@ rm -rf "$out/run"
 "$dermtool" train --pack "$out/synthetic.drpack" --out "$out/run" --epochs 1 \
   --batch-size "$train_batch" --max-steps-per-epoch $((train_steps + 1)) --device "$device" \
   "${bf16[@]}" --progress json > "$out/dermtool-train.jsonl"
+"$python" tests/benchmarks/train_rate.py "$train_batch" < "$out/dermtool-train.jsonl" \
+  | tee "$out/dermtool-train.json"
 channels_last=()
 [ "$device" = cuda ] && channels_last=(--channels-last --bf16)
 "$python" tests/benchmarks/pytorch_training.py --device "$device" --threads "$(nproc)" \
@@ -73,11 +75,7 @@ out, batch, big = pathlib.Path(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
 load = lambda name: json.loads((out / name).read_text())
 info, ours, ours16, theirs = (load("info.json"), load("dermtool-fp32.json"),
                               load("dermtool-bf16.json"), load("pytorch-inference.json"))
-steps = [json.loads(l) for l in (out / "dermtool-train.jsonl").read_text().splitlines()
-         if '"event":"step"' in l]
-first, last = steps[0], steps[-1]  # images/s after the first (warm-up) step
-t = lambda s: s["step"] * batch / s["images_per_second"]
-train_ours = (last["step"] - first["step"]) * batch / (t(last) - t(first))
+train_ours = load("dermtool-train.json")["images_per_second"]
 train_theirs = load("pytorch-training.json")["images_per_second"]
 tput = lambda r, b: next((e["images_per_second"] for e in r["throughput"] if e["batch"] == b), None)
 fmt = lambda v, unit: "-" if v is None else f"{v:,.1f} {unit}"

@@ -8,6 +8,7 @@
 #include <iomanip>
 #include <iostream>
 #include <numeric>
+#include <optional>
 
 #include <nlohmann/json.hpp>
 
@@ -298,6 +299,34 @@ eng::RgbImage benchImage(int width, int height) {
     return image;
 }
 
+// A freshly initialised 299-pixel nine-class bundle in a temporary folder, removed with it:
+// speed and CUDA-vs-CPU agreement depend on the architecture, not on trained weights.
+struct FreshBundle {
+    fs::path dir;
+    explicit FreshBundle(const std::string& name)
+        : dir(fs::temp_directory_path() / ("dermtool-" + name + "-" + std::to_string(::getpid()))) {
+        eng::createInitialBundle(dir, newManifest(name, chooseClasses("second-level", 0, {}, "")),
+                                 0);
+    }
+    ~FreshBundle() {
+        std::error_code ignored;
+        fs::remove_all(dir, ignored);
+    }
+};
+
+// Medians of the predictor's own batch-1 timings over `repeats` predictions after a warm-up.
+eng::Predictor::Timing medianBatchOne(eng::Predictor& predictor, const eng::RgbImage& image,
+                                      int repeats) {
+    predictor.predict(image);  // warm-up
+    std::vector<double> preprocess, forward;
+    for (int i = 0; i < repeats; ++i) {
+        predictor.predict(image);
+        preprocess.push_back(predictor.lastTiming().preprocessMs);
+        forward.push_back(predictor.lastTiming().forwardMs);
+    }
+    return {median(preprocess), median(forward)};
+}
+
 void addBench(CLI::App& app) {
     auto* cmd = app.add_subcommand("bench", "Print per-stage latency and batch throughput");
     struct Options : ModelOptions {
@@ -320,18 +349,10 @@ void addBench(CLI::App& app) {
     cmd->add_flag("--json", o->json, "One JSON object instead of a table");
     cmd->callback([o] {
         const auto& taxonomy = tax::Taxonomy::builtin();
-        fs::path bundle;
-        fs::path temporary;
-        if (!o->fresh && (!o->model.empty() || eng::defaultModelBundle())) {
-            bundle = o->bundle();
-        } else {
-            // Speed depends on the architecture, not the weights: a fresh nine-class model will do.
-            temporary =
-                fs::temp_directory_path() / ("dermtool-bench-" + std::to_string(::getpid()));
-            eng::createInitialBundle(
-                temporary, newManifest("bench", chooseClasses("second-level", 0, {}, "")), 0);
-            bundle = temporary;
-        }
+        std::optional<FreshBundle> fresh;
+        if (o->fresh || (o->model.empty() && !eng::defaultModelBundle()))
+            fresh.emplace("bench");
+        const fs::path bundle = fresh ? fresh->dir : o->bundle();
         eng::Predictor predictor(bundle, taxonomy, o->predictorOptions());
         json result = {{"device", predictor.deviceDescription()},
                        {"model", predictor.manifest().name}};
@@ -348,27 +369,15 @@ void addBench(CLI::App& app) {
         if (o->image.empty())
             fs::remove(jpeg);
 #endif
-        predictor.predict(image);  // warm-up
-        std::vector<double> preprocess, forward;
-        for (int i = 0; i < o->repeats; ++i) {
-            predictor.predict(image);
-            preprocess.push_back(predictor.lastTiming().preprocessMs);
-            forward.push_back(predictor.lastTiming().forwardMs);
-        }
-        result["preprocess_ms"] = median(preprocess);
-        result["forward_batch1_ms"] = median(forward);
+        const auto batchOne = medianBatchOne(predictor, image, o->repeats);
+        result["preprocess_ms"] = batchOne.preprocessMs;
+        result["forward_batch1_ms"] = batchOne.forwardMs;
         if (predictor.usesCuda() && !o->noGraphs) {
             // The same forward without the graph, for the table beside it.
             auto eagerOptions = o->predictorOptions();
             eagerOptions.cudaGraphs = false;
             eng::Predictor eager(bundle, taxonomy, eagerOptions);
-            eager.predict(image);
-            std::vector<double> eagerForward;
-            for (int i = 0; i < o->repeats; ++i) {
-                eager.predict(image);
-                eagerForward.push_back(eager.lastTiming().forwardMs);
-            }
-            result["forward_batch1_eager_ms"] = median(eagerForward);
+            result["forward_batch1_eager_ms"] = medianBatchOne(eager, image, o->repeats).forwardMs;
         }
         result["predict_total_ms"] =
             median(timeRepeated(o->repeats, [&] { predictor.predict(image); }));
@@ -396,8 +405,6 @@ void addBench(CLI::App& app) {
             throughput.push_back({{"batch", batch}, {"images_per_second", batch * 1000.0 / ms}});
         }
         result["throughput"] = throughput;
-        if (!temporary.empty())
-            fs::remove_all(temporary);
 
         if (o->json) {
             std::cout << jsonLine(result) << "\n";
@@ -475,16 +482,10 @@ void addParity(CLI::App& app) {
     cmd->add_flag("--fresh", *fresh, "Check a freshly initialised 299-pixel model instead");
     cmd->callback([o, fresh] {
         const auto& taxonomy = tax::Taxonomy::builtin();
-        fs::path bundle, temporary;
-        if (*fresh) {
-            temporary =
-                fs::temp_directory_path() / ("dermtool-parity-" + std::to_string(::getpid()));
-            eng::createInitialBundle(
-                temporary, newManifest("parity", chooseClasses("second-level", 0, {}, "")), 0);
-            bundle = temporary;
-        } else {
-            bundle = o->bundle();
-        }
+        std::optional<FreshBundle> freshBundle;
+        if (*fresh)
+            freshBundle.emplace("parity");
+        const fs::path bundle = freshBundle ? freshBundle->dir : o->bundle();
         std::vector<eng::RgbImage> images;
         for (int i = 0; i < 4; ++i)
             images.push_back(benchImage(320 + 64 * i, 240 + 48 * i));
@@ -541,8 +542,6 @@ void addParity(CLI::App& app) {
                               {"device", cuda.deviceDescription()}};
         }
         result["ok"] = ok;
-        if (!temporary.empty())
-            fs::remove_all(temporary);
         std::cout << jsonLine(result) << "\n";
         if (!ok)
             throw std::runtime_error("CUDA predictions differ from the CPU's beyond tolerance");

@@ -308,11 +308,11 @@ void addTrain(CLI::App& app) {
                     "bar, json (one line per step/epoch on stdout), none")
         ->check(CLI::IsMember({"auto", "bar", "json", "none"}));
     cmd->callback([o] {
+        if (!o->resume && trn::RunFolder{o->out}.completeCheckpoint()) {
+            throw std::runtime_error("run folder '" + o->out +
+                                     "' already has a checkpoint; pass --resume to continue it");
+        }
         if (o->processes > 1 && o->rank < 0) {  // the launcher: the workers do the training
-            if (!o->resume && trn::RunFolder{o->out}.completeCheckpoint())
-                throw std::runtime_error(
-                    "run folder '" + o->out +
-                    "' already has a checkpoint; pass --resume to continue it");
             runWorkers({o->processes, o->config.cpuThreads});
             return;
         }
@@ -328,11 +328,6 @@ void addTrain(CLI::App& app) {
         }
         auto train = [&] {
             const auto& taxonomy = tax::Taxonomy::builtin();
-            if (!o->resume && trn::RunFolder{o->out}.completeCheckpoint()) {
-                throw std::runtime_error(
-                    "run folder '" + o->out +
-                    "' already has a checkpoint; pass --resume to continue it");
-            }
             o->config.device = *eng::parseDevicePreference(o->device);
             const auto pack = trn::PackedDataset::open(o->pack);
             const auto split = splitPack(pack, taxonomy, o->folds, o->holdoutFold, o->config.seed);

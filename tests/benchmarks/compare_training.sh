@@ -13,14 +13,7 @@ data="${DERMREADER_DATA:-$here/../../../shared/data}"
 # steps+1 steps; the first is a warm-up, as in the PyTorch script.
 ours="$("$dermtool" train --pack "$work/bench.drpack" --out "$work/run" --epochs 1 --batch-size "$batch" \
         --input-size "$size" --max-steps-per-epoch "$((steps + 1))" --threads "$threads" --device cpu \
-        --progress json 2>/dev/null | python3 -c '
-import json, sys
-steps = [json.loads(l) for l in sys.stdin if "\"event\":\"step\"" in l]
-first, last = steps[0], steps[-1]
-# images/s over the steps after the first
-t_first = (first["step"] * '"$batch"') / first["images_per_second"]
-t_last = (last["step"] * '"$batch"') / last["images_per_second"]
-print(json.dumps({"images_per_second": (last["step"] - first["step"]) * '"$batch"' / (t_last - t_first)}))')"
+        --progress json 2>/dev/null | python3 "$here/train_rate.py" "$batch")"
 python="${DERMREADER_TORCH_PYTHON:-/opt/dermreader/torch-venv/bin/python}"
 theirs="$("$python" "$here/pytorch_training.py" --threads "$threads" --batch "$batch" --size "$size" --steps "$steps")"
 echo "dermtool: $ours"

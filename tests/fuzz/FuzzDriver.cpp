@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iostream>
+#include <iterator>
 #include <random>
 #include <thread>
 
@@ -149,6 +150,11 @@ Input mutate(const std::vector<Input>& corpus, std::mt19937_64& random) {
 
 Input bytesOf(const std::string& text) {
     return Input(text.begin(), text.end());
+}
+
+Input readFile(const std::filesystem::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    return Input((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 std::filesystem::path workDirectory(const std::string& target) {

@@ -22,6 +22,8 @@ namespace fuzz {
 using Input = std::vector<std::uint8_t>;
 
 Input bytesOf(const std::string& text);
+// A whole file's bytes (seeds the target wrote with the code under test).
+Input readFile(const std::filesystem::path& path);
 // A scratch folder of this process, created on first use (targets write their input there).
 std::filesystem::path workDirectory(const std::string& target);
 

@@ -2,7 +2,6 @@
 // input either loads or is refused with ImageError; nothing crashes or hangs.
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgcodecs.hpp>
@@ -23,11 +22,6 @@ namespace {
 fs::path workFile() {
     static const fs::path file = fuzz::workDirectory("image") / "input.img";
     return file;
-}
-
-fuzz::Input readAll(const fs::path& path) {
-    std::ifstream in(path, std::ios::binary);
-    return fuzz::Input((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
 }
 
 cv::Mat pattern(int type) {
@@ -70,10 +64,10 @@ std::vector<fuzz::Input> seeds() {
     const char* sop = "1.2.840.10008.5.1.4.1.1.77.1.7";
     for (E_TransferSyntax syntax : {EXS_LittleEndianExplicit, EXS_RLELossless, EXS_JPEGProcess1}) {
         testdata::writeDicom(dicom, 32, 24, rgb, {sop, true, syntax});
-        out.push_back(readAll(dicom));
+        out.push_back(fuzz::readFile(dicom));
     }
     testdata::writeDicom(dicom, 32, 24, rgb, {"1.2.840.10008.5.1.4.1.1.7", false});
-    out.push_back(readAll(dicom));
+    out.push_back(fuzz::readFile(dicom));
     return out;
 }
 

@@ -2,7 +2,6 @@
 // with ModelError naming the file; nothing crashes, hangs or escapes as a JSON exception.
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include "FuzzDriver.h"
 #include "TestModels.h"
@@ -22,8 +21,7 @@ std::vector<fuzz::Input> seeds() {
     std::vector<fuzz::Input> out;
     auto add = [&out](const eng::ModelManifest& manifest) {
         eng::writeManifest(manifest, workDir());
-        std::ifstream in(workDir() / "manifest.json", std::ios::binary);
-        out.emplace_back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        out.push_back(fuzz::readFile(workDir() / "manifest.json"));
     };
     auto manifest =
         testdata::testManifest("fuzz model", {"nevus", "melanoma", "basal_cell_carcinoma"}, 7);

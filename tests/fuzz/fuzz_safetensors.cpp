@@ -2,7 +2,6 @@
 // can be read) or is refused with SafetensorsError; nothing crashes or hangs.
 #include <filesystem>
 #include <fstream>
-#include <iterator>
 
 #include "FuzzDriver.h"
 #include "dermreader/engine/Safetensors.h"
@@ -24,8 +23,7 @@ std::vector<fuzz::Input> seeds() {
     std::vector<fuzz::Input> out;
     auto add = [&out](const std::vector<eng::TensorToWrite>& tensors) {
         eng::writeSafetensors(workFile(), tensors);
-        std::ifstream in(workFile(), std::ios::binary);
-        out.emplace_back((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        out.push_back(fuzz::readFile(workFile()));
     };
     add({{"conv.weight", eng::DType::F32, {2, 3}, weights.data()}});
     add({{"a", eng::DType::F32, {6}, weights.data()},

@@ -117,8 +117,8 @@ struct Trainer::Impl {
     std::unique_ptr<TfRmsProp> optimizer;
     torch::Device device{torch::kCPU};
     ProcessGroupSpec group;  // this process's place in a distributed run
-    std::unique_ptr<DataParallel>
-        parallel;  // joined group of a distributed run; null in one process
+    // The joined group of a distributed run; null in one process.
+    std::unique_ptr<DataParallel> parallel;
     int epochsDone = 0;
     double bestScore = -1;
     json history = json::array();

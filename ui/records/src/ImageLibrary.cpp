@@ -80,11 +80,16 @@ bool maySeeLabels(Role role) {
     return role == Role::Coordinator || role == Role::Trainer;
 }
 
-bool ImageLibrary::labelsVisible() const {
+// The roles of maySeeLabels, checked against the account as the database holds it.
+void ImageLibrary::requireLabelAccess(std::string_view action) const {
     if (!viewer_)
-        return false;
+        throw AccessDenied("to " + std::string(action) + ", a coordinator or trainer must sign in");
+    requireRole(database_, *viewer_, {Role::Coordinator, Role::Trainer}, action);
+}
+
+bool ImageLibrary::labelsVisible() const {
     try {
-        requireRole(database_, *viewer_, {Role::Coordinator, Role::Trainer}, "see diagnoses");
+        requireLabelAccess("see diagnoses");
         return true;
     } catch (const AccessDenied&) {
         return false;
@@ -110,13 +115,8 @@ AddReport ImageLibrary::addFolder(const fs::path& folder, const AddProgress& pro
 AddReport ImageLibrary::addDataset(const training::Dataset& dataset,
                                    const taxonomy::Taxonomy& taxonomy, const AddProgress& progress,
                                    LabelSource source) {
-    if (source == LabelSource::Viewer) {
-        if (!viewer_)
-            throw AccessDenied(
-                "importing labelled images needs a coordinator or trainer to sign in");
-        requireRole(database_, *viewer_, {Role::Coordinator, Role::Trainer},
-                    "import labelled images");
-    }
+    if (source == LabelSource::Viewer)
+        requireLabelAccess("import labelled images");
     std::vector<Entry> entries;
     entries.reserve(dataset.images.size());
     for (const training::LabelledImage& image : dataset.images) {

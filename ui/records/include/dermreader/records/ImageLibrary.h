@@ -117,6 +117,8 @@ class ImageLibrary {
   private:
     struct Entry;
     AddReport addEntries(std::vector<Entry> entries, const AddProgress& progress);
+    // AccessDenied naming `action` unless the viewer's account may see labels now.
+    void requireLabelAccess(std::string_view action) const;
     // Runs a statement of kSelectImages rows; without `withLabels` the rows lose their labels.
     static std::vector<LibraryImage> readImages(Statement& statement, bool withLabels);
 
