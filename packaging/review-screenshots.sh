@@ -4,7 +4,8 @@
 # bar, the side-by-side comparison, the model card, the shortcut sheet, the case report (PDF,
 # rendered to PNG), the reading screen (confidence unset, end screen), the coordinator's forms
 # and warnings, the reader-study results, and the admin panel (training charts, model
-# comparison, embedding map). Needs a build with tests.
+# comparison, embedding map), the PACS query/retrieve dialog (needs Orthanc) and the lesion
+# follow-up with two registered visits. Needs a build with tests.
 #   packaging/review-screenshots.sh [OUTPUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -19,6 +20,8 @@ run_gui_test() {
 run_gui_test tst_workstation
 run_gui_test tst_reader_study_ui
 run_gui_test tst_admin_panel
+run_gui_test tst_pacs_ui
+run_gui_test tst_follow_up_ui
 if [ -f "$out/case-report.pdf" ] && command -v pdftoppm > /dev/null; then
   pdftoppm -png -r 80 -singlefile "$out/case-report.pdf" "$out/case-report"
 fi

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything dermreader needs to build, test and run on Debian 12:
-#  - Debian's packages (Qt, OpenCV, DCMTK, SQLite, libsodium, ...);
+#  - Debian's packages (Qt, OpenCV, DCMTK, SQLite, libsodium, ...; Orthanc and openssl for the
+#    PACS tests, which start their own Orthanc on loopback ports: the packaged service is left
+#    as Debian installs it);
 #  - LibTorch: the one inside PyTorch's wheel from Python's package index (pinned, CUDA-enabled,
 #    the same family as the GPU machines the project is checked on), in a virtual environment
 #    that CMake finds through torch's own cmake prefix (cmake/FindTorchWheel.cmake).
@@ -26,6 +28,7 @@ PACKAGES=(
   xvfb xauth fonts-dejavu-core
   dpkg-dev fakeroot file desktop-file-utils
   poppler-utils
+  orthanc openssl
 )
 
 SUDO=""

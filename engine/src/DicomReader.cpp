@@ -235,6 +235,7 @@ void readAttributes(DcmDataset& dataset, std::map<std::string, std::string>& tag
         {"SeriesDescription", DCM_SeriesDescription},
         {"Modality", DCM_Modality},
         {"BodyPartExamined", DCM_BodyPartExamined},
+        {"LesionNumber", DCM_LesionNumber},
         {"ImageLaterality", DCM_ImageLaterality},
         {"AcquisitionDateTime", DCM_AcquisitionDateTime},
         {"Manufacturer", DCM_Manufacturer},

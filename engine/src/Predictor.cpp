@@ -165,6 +165,14 @@ struct Predictor::Impl {
         return probabilities.to(torch::kCPU);
     }
 
+    // Softmax of each of the 8 rotations/flips of one image, never averaged.
+    torch::Tensor viewProbabilities(const torch::Tensor& image) {
+        torch::NoGradGuard noGrad;
+        const torch::Tensor views = dihedralViews(image);
+        return torch::softmax(logits(prepareForModel(views)) / manifest.temperature, 1)
+            .to(torch::kCPU);
+    }
+
     Prediction makePrediction(const std::vector<double>& classP) const {
         Prediction p;
         p.classProbabilities = classP;
@@ -341,6 +349,18 @@ std::vector<Prediction> Predictor::predictBatch(const std::vector<const RgbImage
     for (int64_t i = 0; i < probabilities.size(0); ++i) {
         out.push_back(impl_->makePrediction(toDoubles(probabilities[i])));
     }
+    return out;
+}
+
+std::vector<Prediction> Predictor::predictViews(const RgbImage& image) {
+    std::lock_guard<std::mutex> lock(impl_->mutex);
+    const auto probabilities = impl_->viewProbabilities(impl_->stackPreprocessed({&image}));
+    if (!torch::isfinite(probabilities).all().item<bool>())
+        throw ModelError("model '" + impl_->manifest.bundleDir.string() +
+                         "' produced a non-finite probability for this image");
+    std::vector<Prediction> out;
+    for (int64_t i = 0; i < probabilities.size(0); ++i)
+        out.push_back(impl_->makePrediction(toDoubles(probabilities[i])));
     return out;
 }
 

@@ -130,6 +130,22 @@ class TestPredictor : public QObject {
         }
         QVERIFY(std::abs(s - 1.0) < 1e-5);
         QVERIFY(difference > 1e-6);
+
+        // The views one by one: the first is the image itself, their mean is the TTA result,
+        // and a predictor with TTA gives the same views (it does not average them away).
+        const auto views = predictor_->predictViews(image);
+        QCOMPARE(views.size(), std::size_t{8});
+        QVERIFY(std::abs(views[0].malignant - without.malignant) < 1e-5);
+        double mean = 0, spread = 0;
+        for (const auto& view : views) {
+            mean += view.malignant / 8;
+            spread = std::max(spread, std::abs(view.malignant - views[0].malignant));
+        }
+        QVERIFY(std::abs(mean - withTta.malignant) < 1e-5);
+        QVERIFY(spread > 1e-6);
+        const auto ttaViews = tta.predictViews(image);
+        for (std::size_t v = 0; v < 8; ++v)
+            QVERIFY(std::abs(ttaViews[v].malignant - views[v].malignant) < 1e-5);
     }
 
     void concurrentUseGivesSerialResults() {

@@ -22,6 +22,13 @@ struct DicomSpec {
     const char* modality = nullptr;
     const char* pixelSpacing = nullptr;  // "0.05\\0.05" (mm)
     const char* patientId = "P123";
+    // Unset: new UIDs for each file (its own study and series).
+    const char* studyUid = nullptr;
+    const char* seriesUid = nullptr;
+    const char* patientName = "Test^Patient";
+    const char* studyDate = "20261127";
+    const char* lesionNumber = nullptr;  // (0018,3105)
+    const char* characterSet = nullptr;  // Specific Character Set, e.g. "ISO_IR 192" (UTF-8)
 };
 
 // `rgb` holds width * height * 3 bytes; monochrome images take the green channel.
@@ -33,15 +40,21 @@ inline void writeDicom(const std::filesystem::path& path, int width, int height,
     d->putAndInsertString(DCM_SOPClassUID, spec.sopClass);
     d->putAndInsertString(DCM_SOPInstanceUID,
                           dcmGenerateUniqueIdentifier(uid, SITE_INSTANCE_UID_ROOT));
-    d->putAndInsertString(DCM_StudyInstanceUID,
-                          dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT));
-    d->putAndInsertString(DCM_SeriesInstanceUID,
-                          dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT));
-    d->putAndInsertString(DCM_PatientName, "Test^Patient");
+    d->putAndInsertString(
+        DCM_StudyInstanceUID,
+        spec.studyUid ? spec.studyUid : dcmGenerateUniqueIdentifier(uid, SITE_STUDY_UID_ROOT));
+    d->putAndInsertString(
+        DCM_SeriesInstanceUID,
+        spec.seriesUid ? spec.seriesUid : dcmGenerateUniqueIdentifier(uid, SITE_SERIES_UID_ROOT));
+    d->putAndInsertString(DCM_PatientName, spec.patientName);
     d->putAndInsertString(DCM_PatientID, spec.patientId);
-    d->putAndInsertString(DCM_StudyDate, "20261127");
+    d->putAndInsertString(DCM_StudyDate, spec.studyDate);
     if (spec.modality)
         d->putAndInsertString(DCM_Modality, spec.modality);
+    if (spec.characterSet)
+        d->putAndInsertString(DCM_SpecificCharacterSet, spec.characterSet);
+    if (spec.lesionNumber)
+        d->putAndInsertString(DCM_LesionNumber, spec.lesionNumber);
     if (spec.pixelSpacing)
         d->putAndInsertString(DCM_PixelSpacing, spec.pixelSpacing);
     d->putAndInsertUint16(DCM_Rows, static_cast<Uint16>(height));

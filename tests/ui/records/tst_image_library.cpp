@@ -6,6 +6,7 @@
 #include <fstream>
 
 #include "DicomFixtures.h"
+#include "LibraryImages.h"
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/records/ImageLibrary.h"
 #include "dermreader/records/Schema.h"
@@ -29,10 +30,7 @@ User coordinatorOf(Database& db) {
 }
 
 QStringList names(const std::vector<LibraryImage>& images) {
-    QStringList result;
-    for (const auto& image : images)
-        result << QString::fromStdString(image.path.filename().string());
-    return result;
+    return testdata::fileNames(images);
 }
 
 }  // namespace
@@ -61,6 +59,13 @@ class TestImageLibrary : public QObject {
         for (const char* name : {"anon1.dcm", "anon2.dcm"})
             testdata::writeDicom(folder / name, 8, 6, pixels, anonymous);
         writePng(folder / "plain.png", 10);
+        // Two patients' "lesion 1" (DICOM Lesion Number) in one folder are not one lesion.
+        for (const char* patient : {"P5", "P6"}) {
+            testdata::DicomSpec numbered{sop};
+            numbered.patientId = patient;
+            numbered.lesionNumber = "1";
+            testdata::writeDicom(folder / (std::string(patient) + ".dcm"), 8, 6, pixels, numbered);
+        }
         Database db = openWorkstationDatabase(root() / "related.sqlite");
         ImageLibrary library(db);
         library.addFolder(folder);
@@ -69,6 +74,9 @@ class TestImageLibrary : public QObject {
         QCOMPARE(names(library.related(*visit1)), QStringList{"visit2.dcm"});
         QVERIFY(library.related(*library.find(folder / "anon1.dcm")).empty());
         QVERIFY(library.related(*library.find(folder / "plain.png")).empty());
+        const auto p5 = library.find(folder / "P5.dcm");
+        QCOMPARE(p5->lesionGroup, std::string("lesion 1"));
+        QVERIFY(library.related(*p5).empty());
     }
 
     void addFolderRecordsImagesAndReportsBadFiles() {

@@ -425,9 +425,13 @@ class TestWorkstation : public QObject {
         QVERIFY(file.read(5) == "%PDF-");
         // The same result as DICOM objects in the image's study (File > Export results as DICOM).
         QTemporaryDir results;
-        window_->exportDicomResults(results.path());
+        window_->exportDicomResults(results.path(), "biopsy");
         QCOMPARE(QDir(results.path()).entryList({"*.dcm"}, QDir::Files),
                  QStringList({"lesion-overlay.dcm", "lesion-report.dcm", "lesion-sr.dcm"}));
+        QFile sr(QDir(results.path()).filePath("lesion-sr.dcm"));  // the decision is filed
+        QVERIFY(sr.open(QIODevice::ReadOnly));
+        const QByteArray srBytes = sr.readAll();
+        QVERIFY(srBytes.contains("Reader decision") && srBytes.contains("biopsy"));
         if (QStandardPaths::findExecutable("pdftotext").isEmpty())
             QSKIP("pdftotext (poppler-utils) is not installed");
         QProcess info;

@@ -209,6 +209,8 @@ bool writeCaseReportDicom(const CaseReport& report, const QString& source,
     reported.malignant = p.malignant;
     reported.melanocyticMalignant = p.melanocyticMalignant;
     reported.epidermalMalignant = p.epidermalMalignant;
+    reported.readerDecision = report.readerDecision.toStdString();
+    reported.readerName = report.readerName.toStdString();
     for (std::size_t i = 0; i < p.topClasses.size() && i < 3; ++i)
         reported.topClasses.emplace_back(taxonomy.node(p.topClasses[i].node).name,
                                          p.topClasses[i].probability);

@@ -22,6 +22,14 @@ std::string tag(const std::map<std::string, std::string>& tags, const char* key)
     return it == tags.end() ? std::string() : it->second;
 }
 
+// A dataset's lesion group, else the DICOM Lesion Number (0018,3105) as "lesion 3".
+std::string lesionLabel(const std::string& group, const std::map<std::string, std::string>& tags) {
+    if (!group.empty())
+        return group;
+    const std::string number = tag(tags, "LesionNumber");
+    return number.empty() ? std::string() : "lesion " + number;
+}
+
 // SQL LIKE pattern matching `text` anywhere, with the wildcards in it escaped.
 std::string containsPattern(const std::string& text) {
     std::string pattern = "%";
@@ -220,7 +228,7 @@ AddReport ImageLibrary::addEntries(std::vector<Entry> entries, const AddProgress
                     .bind(8, entry.diagnosisLabel)
                     .bind(9, entry.biopsyProven ? std::optional<int>(*entry.biopsyProven)
                                                 : std::nullopt)
-                    .bind(10, entry.lesionGroup)
+                    .bind(10, lesionLabel(entry.lesionGroup, tags))
                     .bind(11, entry.collection)
                     .bind(12, tag(tags, "PatientID"))
                     .bind(13, tag(tags, "PatientName"))
@@ -305,17 +313,29 @@ std::vector<LibraryImage> ImageLibrary::related(const LibraryImage& image) const
     const std::string patientId = kPlaceholders.count(patient) ? std::string() : image.patientId;
     if (patientId.empty() && image.lesionGroup.empty())
         return {};
-    // Lesion groups are a dataset's own labels ("L1"): they match only inside its collection.
-    Statement statement = database_.prepare(
-        std::string(kSelectImages) +
-        " WHERE i.path != ?2 AND ((?3 != '' AND i.patient_id = ?3) OR "
-        "(?4 != '' AND i.lesion_group = ?4 AND i.collection = ?5)) ORDER BY i.study_date, "
-        "i.path");
+    // Lesion groups are a dataset's own labels ("L1") or a DICOM Lesion Number ("lesion 1"):
+    // they match only inside the collection, and only where no patient is named (an image with a
+    // patient has its patient's images; another patient's "lesion 1" is not the same lesion).
+    Statement statement =
+        database_.prepare(std::string(kSelectImages) +
+                          " WHERE i.path != ?2 AND ((?3 != '' AND i.patient_id = ?3) OR "
+                          "(?3 = '' AND ?4 != '' AND i.lesion_group = ?4 AND i.collection = ?5)) "
+                          "ORDER BY i.study_date, i.path");
     statement.bind(1, std::string());
     statement.bind(2, image.path.string());
     statement.bind(3, patientId);
     statement.bind(4, image.lesionGroup);
     statement.bind(5, image.collection);
+    return readImages(statement, labelsVisible());
+}
+
+std::vector<LibraryImage> ImageLibrary::lesionTimeline(std::int64_t lesion) const {
+    Statement statement =
+        database_.prepare(std::string(kSelectImages) +
+                          " JOIN image_lesions il ON il.image_id = i.id WHERE il.lesion_id = ?2 "
+                          "ORDER BY i.study_date = '', i.study_date, i.added_at, i.id");
+    statement.bind(1, std::string());
+    statement.bind(2, lesion);
     return readImages(statement, labelsVisible());
 }
 

@@ -202,6 +202,25 @@ WHEN EXISTS (SELECT 1 FROM studies WHERE (id = NEW.id OR name = NEW.name) AND st
 BEGIN SELECT RAISE(ABORT, 'an opened study cannot be replaced'); END;
 )sql";
 
+// Version 6: lesion follow-up (issue 16.3). A lesion is a patient's labelled spot; each image
+// shows at most one. Links come from the records (DICOM Patient ID with the Lesion Number or a
+// dataset's lesion group: 'automatic') or from a person, whose link a later import never
+// overrides.
+constexpr std::string_view kLesions = R"sql(
+CREATE TABLE lesions(
+    id INTEGER PRIMARY KEY,
+    patient_id TEXT NOT NULL CHECK (patient_id != ''),
+    label TEXT NOT NULL CHECK (label != ''),
+    created_at TEXT NOT NULL,
+    UNIQUE (patient_id, label));
+CREATE TABLE image_lesions(
+    image_id INTEGER PRIMARY KEY REFERENCES images(id),
+    lesion_id INTEGER NOT NULL REFERENCES lesions(id),
+    assigned_by TEXT NOT NULL,      -- 'automatic', or who linked it by hand
+    assigned_at TEXT NOT NULL);
+CREATE INDEX image_lesions_by_lesion ON image_lesions(lesion_id);
+)sql";
+
 }  // namespace
 
 const std::vector<Migration>& workstationMigrations() {
@@ -211,6 +230,7 @@ const std::vector<Migration>& workstationMigrations() {
         {3, "model registry", kModelRegistry},
         {4, "images in several collections", kImageCollections},
         {5, "tamper resistance", kTamperResistance},
+        {6, "lesion follow-up", kLesions},
     };
     return migrations;
 }

@@ -27,25 +27,31 @@
 #include <QSplitter>
 #include <QStatusBar>
 #include <QTableWidget>
+#include <QTemporaryDir>
 #include <QToolBar>
 #include <QVBoxLayout>
 
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/records/ImageLibrary.h"
+#include "dermreader/records/Lesions.h"
 #include "dermreader/ui/AdminWindow.h"
 #include "dermreader/ui/AnalysisPanel.h"
 #include "dermreader/ui/CompareWindow.h"
 #include "dermreader/ui/ErrorReporter.h"
+#include "dermreader/ui/FollowUpWindow.h"
 #include "dermreader/ui/ImageViewer.h"
 #include "dermreader/ui/LibraryBrowser.h"
 #include "dermreader/ui/LockScreen.h"
 #include "dermreader/ui/ModelCardDialog.h"
+#include "dermreader/ui/PacsDialog.h"
 #include "dermreader/ui/ReadingWindow.h"
 #include "dermreader/ui/SettingsDialog.h"
 #include "dermreader/ui/StudyWindows.h"
 #include "dermreader/workstation/CaseReport.h"
 #include "dermreader/workstation/DicomText.h"
+#include "dermreader/workstation/Jobs.h"
 #include "dermreader/workstation/ModelCard.h"
+#include "dermreader/workstation/PacsTransfers.h"
 #include "dermreader/workstation/PredictionService.h"
 #include "dermreader/workstation/QtImage.h"
 #include "dermreader/workstation/WorkstationSession.h"
@@ -286,7 +292,18 @@ void MainWindow::buildActions() {
     add(file, tr("Export case report (PDF)…"), Keys{QKeySequence(tr("Ctrl+E"))},
         [this] { exportReport(); });
     add(file, tr("Export results as DICOM (SR, overlay, PDF)…"),
-        Keys{QKeySequence(tr("Ctrl+Shift+E"))}, [this] { exportDicomResults(); });
+        Keys{QKeySequence(tr("Ctrl+Shift+E"))}, [this] {
+            if (const auto decision = askDecision())
+                exportDicomResults({}, *decision);
+        });
+    add(file, tr("Send results to PACS…"), Keys{QKeySequence(tr("Ctrl+Shift+U"))}, [this] {
+        if (const auto decision = askDecision())
+            sendResultsToPacs({}, *decision);
+    });
+    add(file, tr("Query/Retrieve from PACS…"), Keys{QKeySequence(tr("Ctrl+Shift+P"))},
+        [this] { openPacs(); });
+    add(file, tr("Assign image to lesion…"), Keys{QKeySequence(tr("Ctrl+Shift+K"))},
+        [this] { assignLesion(); });
     add(file, tr("Settings…"), Keys{QKeySequence(tr("Ctrl+,"))}, [this] { openSettings(); });
     file->addSeparator();
     add(file, tr("Sign in…"), Keys{QKeySequence(tr("Ctrl+Shift+L"))}, [this] { signIn(); });
@@ -323,6 +340,8 @@ void MainWindow::buildActions() {
         [this] { viewer_->resetDisplay(); });
     add(view, tr("Compare with another image…"), Keys{QKeySequence(tr("Ctrl+D"))},
         [this] { chooseComparison(); });
+    add(view, tr("Lesion follow-up…"), Keys{QKeySequence(tr("Ctrl+Shift+F"))},
+        [this] { openFollowUp(); });
     add(view, tr("Search"), Keys{QKeySequence::Find}, [this] { browser_->focusSearch(); });
     add(view, tr("Grid or list"), Keys{QKeySequence(tr("Ctrl+L"))},
         [this] { browser_->setListMode(!browser_->listMode()); });
@@ -593,9 +612,21 @@ void MainWindow::openImage(const QString& path) {
 }
 
 void MainWindow::openSettings() {
-    SettingsDialog dialog(session_.settings(), this);
-    if (dialog.exec() == QDialog::Accepted)
-        applySettings(dialog.settings());
+    SettingsDialog dialog(session_.settings(), &session_, this);
+    if (dialog.exec() != QDialog::Accepted)
+        return;
+    const ws::WorkstationSettings settings = dialog.settings();
+    if (!(settings.pacs == session_.settings().pacs)) {
+        QStringList nodes;
+        for (const auto& node : settings.pacs.nodes)
+            nodes << QString::fromStdString(node.describe());
+        session_.audit(std::nullopt, QStringLiteral("PACS settings changed"),
+                       tr("nodes: %1; we are %2, C-STORE port %3")
+                           .arg(nodes.join(QStringLiteral("; ")),
+                                QString::fromStdString(settings.pacs.local.aeTitle))
+                           .arg(settings.pacs.local.storePort));
+    }
+    applySettings(settings);
 }
 
 void MainWindow::applySettings(const ws::WorkstationSettings& settings) {
@@ -863,7 +894,24 @@ void MainWindow::exportReport(const QString& pdfPath) {
     statusBar()->showMessage(tr("Report written to %1").arg(path), 5000);
 }
 
-void MainWindow::exportDicomResults(const QString& folder) {
+std::optional<QString> MainWindow::askDecision() {
+    if (!shownPrediction_)
+        return QString();  // nothing to file; the action says so itself
+    const QStringList choices = {tr("No decision recorded"), tr("Biopsy / excision"),
+                                 tr("Reassure")};
+    bool ok = false;
+    const QString chosen = QInputDialog::getItem(
+        this, tr("Your decision"), tr("Decision to file with the results in the PACS"), choices, 0,
+        false, &ok);
+    if (!ok)
+        return std::nullopt;
+    const int index = static_cast<int>(choices.indexOf(chosen));
+    return index == 1   ? QStringLiteral("biopsy")
+           : index == 2 ? QStringLiteral("reassure")
+                        : QString();
+}
+
+void MainWindow::exportDicomResults(const QString& folder, const QString& decision) {
     if (!shownPrediction_ || shownImage_.isNull()) {
         statusBar()->showMessage(tr("No result to export"), 5000);
         return;
@@ -874,18 +922,175 @@ void MainWindow::exportDicomResults(const QString& folder) {
                                : folder;
     if (target.isEmpty())
         return;
-    const auto identity = service_.modelIdentity();
     QStringList written;
-    QString error;
-    if (!ws::writeCaseReportDicom(caseReport(), currentPath_,
-                                  identity ? QString::fromStdString(identity->key()) : QString(),
-                                  session_.taxonomy(), target, &written, &error)) {
-        session_.reportError(tr("DICOM results"), error);
+    if (!writeDicomResults(target, decision, &written))
         return;
-    }
     session_.audit(std::nullopt, QStringLiteral("results exported as DICOM"), written.join("; "));
     statusBar()->showMessage(tr("%1 DICOM objects written to %2").arg(written.size()).arg(target),
                              10000);
+}
+
+bool MainWindow::writeDicomResults(const QString& folder, const QString& decision,
+                                   QStringList* written) {
+    const auto identity = service_.modelIdentity();
+    ws::CaseReport report = caseReport();
+    report.readerDecision = decision;
+    if (!decision.isEmpty() && !session_.signedIn().empty())
+        report.readerName = QString::fromStdString(session_.signedIn().front().name);
+    QString error;
+    if (!ws::writeCaseReportDicom(report, currentPath_,
+                                  identity ? QString::fromStdString(identity->key()) : QString(),
+                                  session_.taxonomy(), folder, written, &error)) {
+        session_.reportError(tr("DICOM results"), error);
+        return false;
+    }
+    return true;
+}
+
+ws::Job* MainWindow::sendResultsToPacs(const QString& nodeName, const QString& decision) {
+    const ws::PacsSettings pacs = session_.settings().pacs;
+    if (!shownPrediction_ || shownImage_.isNull()) {
+        statusBar()->showMessage(tr("No result to send"), 5000);
+        return nullptr;
+    }
+    if (pacs.nodes.empty()) {
+        session_.reportError(tr("Send results to PACS"),
+                             tr("No PACS node is configured: add one in File > Settings > PACS."));
+        return nullptr;
+    }
+    QString chosen = nodeName;
+    if (chosen.isEmpty() && pacs.nodes.size() == 1)
+        chosen = QString::fromStdString(pacs.nodes.front().name);
+    if (chosen.isEmpty()) {
+        QStringList names;
+        for (const auto& node : pacs.nodes)
+            names << QString::fromStdString(node.name);
+        bool ok = false;
+        chosen = QInputDialog::getItem(this, tr("Send results to PACS"), tr("Node"), names, 0,
+                                       false, &ok);
+        if (!ok)
+            return nullptr;
+    }
+    const std::optional<pacs::DicomNode> node = pacs.find(chosen);
+    if (!node) {
+        session_.reportError(tr("Send results to PACS"), tr("No PACS node '%1'").arg(chosen));
+        return nullptr;
+    }
+    // Written here (the PDF needs the UI thread's fonts), sent on the pool; the folder lives
+    // until the job is done.
+    auto folder = std::make_shared<QTemporaryDir>();
+    QStringList written;
+    if (!folder->isValid() || !writeDicomResults(folder->path(), decision, &written))
+        return nullptr;
+    const pacs::PacsClient client = ws::pacsClient(pacs, *node);
+    const QString where = QString::fromStdString(node->describe());
+    const QString image = currentPath_;
+    ws::Job* job = session_.jobs().start<pacs::StoreReport>(
+        tr("Sending results to %1").arg(where),
+        [client, written, folder](ws::JobContext& context) {
+            return ws::sendFiles(client, written, context);
+        },
+        this,
+        [this, where, image, written](const pacs::StoreReport& report) {
+            session_.audit(std::nullopt, QStringLiteral("results sent to PACS"),
+                           tr("%1: %2 of %3 object(s) for %4")
+                               .arg(where)
+                               .arg(report.stored.size())
+                               .arg(written.size())
+                               .arg(image));
+            if (!report.problems.empty())
+                session_.reportError(tr("Send results to PACS"),
+                                     QString::fromStdString(report.problems.front()));
+            else
+                statusBar()->showMessage(
+                    tr("%1 result object(s) sent to %2").arg(report.stored.size()).arg(where),
+                    10000);
+        });
+    statusBar()->showMessage(tr("Sending results to %1…").arg(where));
+    return job;
+}
+
+FollowUpWindow* MainWindow::openFollowUp() {
+    if (!followUp_) {
+        followUp_ = new FollowUpWindow(session_);
+        followUp_->setAttribute(Qt::WA_DeleteOnClose);
+        closeOnLockOrQuit(session_, followUp_);  // images and CNN output of a patient
+    }
+    std::optional<std::int64_t> lesion;
+    if (!currentPath_.isEmpty() && session_.hasDatabase())
+        session_.perform(tr("Lesion follow-up"), [&] {
+            if (auto found =
+                    records::Lesions(session_.database()).ofImage(currentPath_.toStdString()))
+                lesion = found->id;
+        });
+    followUp_->refresh(lesion);
+    followUp_->show();
+    followUp_->raise();
+    followUp_->activateWindow();
+    return followUp_;
+}
+
+bool MainWindow::assignLesion(const QString& patientId, const QString& label) {
+    if (currentPath_.isEmpty() || !session_.hasDatabase()) {
+        statusBar()->showMessage(tr("No image in the library to assign"), 5000);
+        return false;
+    }
+    QString patient = patientId;
+    if (patient.isEmpty()) {
+        const auto it = shownTags_.find("PatientID");
+        bool ok = false;
+        patient = QInputDialog::getText(
+            this, tr("Assign image to lesion"), tr("Patient ID"), QLineEdit::Normal,
+            it == shownTags_.end() ? QString() : QString::fromStdString(it->second), &ok);
+        if (!ok)
+            return false;
+    }
+    patient = patient.trimmed();
+    QString chosen = label;
+    if (chosen.isEmpty()) {
+        QStringList existing;
+        session_.perform(tr("Assign image to lesion"), [&] {
+            for (const auto& lesion :
+                 records::Lesions(session_.database()).ofPatient(patient.toStdString()))
+                existing << QString::fromStdString(lesion.label);
+        });
+        bool ok = false;
+        chosen = QInputDialog::getItem(this, tr("Assign image to lesion"),
+                                       tr("Lesion (pick one, or type a new label)"), existing, 0,
+                                       true, &ok);
+        if (!ok)
+            return false;
+    }
+    const auto signedIn = session_.signedIn();
+    const std::optional<records::User> by =
+        signedIn.empty() ? std::nullopt : std::optional<records::User>(signedIn.front());
+    return session_.perform(tr("Assign image to lesion"), [&] {
+        const auto lesion = records::Lesions(session_.database())
+                                .assign(currentPath_.toStdString(), patient.toStdString(),
+                                        chosen.trimmed().toStdString(), by);
+        statusBar()->showMessage(
+            tr("Image linked to %1, patient %2 (%3 images)")
+                .arg(QString::fromStdString(lesion.label), QString::fromStdString(lesion.patientId))
+                .arg(lesion.images),
+            10000);
+    });
+}
+
+PacsDialog* MainWindow::openPacs() {
+    if (!pacsDialog_) {
+        pacsDialog_ = new PacsDialog(session_, this);
+        pacsDialog_->setAttribute(Qt::WA_DeleteOnClose);
+        closeOnLockOrQuit(session_, pacsDialog_);
+        connect(pacsDialog_, &PacsDialog::retrieved, this,
+                [this](const QString& folder, int images) {
+                    if (images > 0)
+                        openFolder(folder);
+                });
+    }
+    pacsDialog_->show();
+    pacsDialog_->raise();
+    pacsDialog_->activateWindow();
+    return pacsDialog_;
 }
 
 ws::CaseReport MainWindow::caseReport() const {

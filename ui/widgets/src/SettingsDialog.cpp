@@ -8,17 +8,25 @@
 #include <QFormLayout>
 #include <QHBoxLayout>
 #include <QLineEdit>
+#include <QMessageBox>
 #include <QPushButton>
+#include <QTabWidget>
+#include <QVBoxLayout>
+
+#include "dermreader/ui/PacsSettingsPage.h"
 
 namespace dermreader::ui {
 
-SettingsDialog::SettingsDialog(const workstation::WorkstationSettings& current, QWidget* parent)
+SettingsDialog::SettingsDialog(const workstation::WorkstationSettings& current,
+                               workstation::WorkstationSession* session, QWidget* parent)
     : QDialog(parent) {
     setWindowTitle(tr("Settings"));
-    auto* form = new QFormLayout(this);
+    auto* tabs = new QTabWidget(this);
+    auto* modelPage = new QWidget(tabs);
+    auto* form = new QFormLayout(modelPage);
     bundle_ = new QLineEdit(current.modelBundle, this);
     bundle_->setPlaceholderText(tr("the embedded default model"));
-    auto* browse = new QPushButton(tr("Choose…"), this);
+    auto* browse = new QPushButton(tr("Choose…"), modelPage);
     auto* bundleRow = new QHBoxLayout;
     bundleRow->addWidget(bundle_);
     bundleRow->addWidget(browse);
@@ -42,14 +50,19 @@ SettingsDialog::SettingsDialog(const workstation::WorkstationSettings& current, 
     form->addRow(tr("Test-time augmentation"), tta_);
     form->addRow(tr("Review threshold"), review_);
     form->addRow(tr("Biopsy threshold"), biopsy_);
-    form->addRow(buttons);
+    pacs_ = new PacsSettingsPage(current.pacs, session, tabs);
+    tabs->addTab(modelPage, tr("&Model"));
+    tabs->addTab(pacs_, tr("&PACS"));
+    auto* layout = new QVBoxLayout(this);
+    layout->addWidget(tabs);
+    layout->addWidget(buttons);
     connect(browse, &QPushButton::clicked, this, [this] {
         const QString dir =
             QFileDialog::getExistingDirectory(this, tr("Model bundle"), bundle_->text());
         if (!dir.isEmpty())
             bundle_->setText(dir);
     });
-    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::accepted, this, &SettingsDialog::accept);
     connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
     // The biopsy threshold never sits below the review threshold.
     connect(review_, &QDoubleSpinBox::valueChanged, this,
@@ -64,7 +77,17 @@ workstation::WorkstationSettings SettingsDialog::settings() const {
     w.testTimeAugmentation = tta_->isChecked();
     w.thresholds.review = review_->value() / 100.0;
     w.thresholds.biopsy = biopsy_->value() / 100.0;
+    w.pacs = pacs_->settings();
     return w;
+}
+
+void SettingsDialog::accept() {
+    const QString problem = pacs_->problem();
+    if (!problem.isEmpty()) {
+        QMessageBox::warning(this, tr("Settings"), problem);
+        return;
+    }
+    QDialog::accept();
 }
 
 }  // namespace dermreader::ui

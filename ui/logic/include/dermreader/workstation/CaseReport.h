@@ -32,6 +32,9 @@ struct CaseReport {
     QString model;                           // name and creation time
     QString modelValidation;                 // e.g. "melanoma vs nevus: AUC 0.842 (0.81–0.87)"
     QList<QPair<QString, QString>> patient;  // patient and study rows (DICOM)
+    // The clinician's decision filed with the DICOM results ("biopsy", "reassure"; empty: none
+    // recorded) and who made it.
+    QString readerDecision, readerName;
     QDateTime created = QDateTime::currentDateTime();
 };
 

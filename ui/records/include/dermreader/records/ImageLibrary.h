@@ -108,6 +108,9 @@ class ImageLibrary {
     // Other images of the same patient (DICOM Patient ID) or lesion (dataset lesion group),
     // oldest study first: what a side-by-side comparison offers.
     std::vector<LibraryImage> related(const LibraryImage& image) const;
+    // The images linked to a lesion (records/Lesions.h), dated ones oldest first, then the
+    // undated ones in the order they were added.
+    std::vector<LibraryImage> lesionTimeline(std::int64_t lesion) const;
     std::vector<std::string> collections() const;
     std::int64_t size() const;
 

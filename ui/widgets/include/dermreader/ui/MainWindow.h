@@ -4,6 +4,7 @@
 // prediction service computes and forwards actions to the session (workstation logic).
 
 #include <QMainWindow>
+#include <QPointer>
 #include <map>
 #include <optional>
 #include <string>
@@ -23,6 +24,7 @@ class QTableWidget;
 namespace dermreader {
 
 namespace workstation {
+class Job;
 class WorkstationSession;
 struct WorkstationSettings;
 }  // namespace workstation
@@ -33,7 +35,9 @@ class AnalysisPanel;
 class CompareWindow;
 class ErrorReporter;
 class LockScreen;
+class FollowUpWindow;
 class ModelCardDialog;
+class PacsDialog;
 class ReadingWindow;
 class LibraryBrowser;
 class ImageViewer;
@@ -86,8 +90,20 @@ class MainWindow : public QMainWindow {
     void previous();
     void exportReport(const QString& pdfPath = {});
     // The shown result as DICOM objects in the image's study (a DICOM image only): the
-    // structured report, the overlay and the PDF (issue 16.2); sending them to a PACS is next.
-    void exportDicomResults(const QString& folder = {});
+    // structured report, the overlay and the PDF (issue 16.2). `decision`: the clinician's
+    // ("biopsy", "reassure"; empty: none), filed in the report with the signed-in user's name.
+    // From the menu, the folder and the decision are asked for.
+    void exportDicomResults(const QString& folder = {}, const QString& decision = {});
+    // File > Send results to PACS: the same three objects, C-STOREd to a configured node (the
+    // only one, else `node`, else the one the person picks) on the job pool; audited.
+    workstation::Job* sendResultsToPacs(const QString& node = {}, const QString& decision = {});
+    // File > Query/Retrieve from PACS: one dialog; retrieved studies go into the library.
+    PacsDialog* openPacs();
+    // View > Lesion follow-up: one window, on the shown image's lesion when it has one.
+    FollowUpWindow* openFollowUp();
+    // File > Assign image to lesion: links the shown image to a lesion of its patient (by hand,
+    // audited); `patientId`/`label` empty: asked for.
+    bool assignLesion(const QString& patientId = {}, const QString& label = {});
     void chooseFolder();
     void chooseDataset();
     // File > Sign in / Sign out: a coordinator or trainer signed in sees known diagnoses.
@@ -122,6 +138,10 @@ class MainWindow : public QMainWindow {
     void closeEvent(QCloseEvent* event) override;
 
   private:
+    // Writes the shown result's DICOM objects into `folder`; false (reported) when it cannot.
+    bool writeDicomResults(const QString& folder, const QString& decision, QStringList* written);
+    // Asks the clinician's decision to file with the results; nothing when they cancel.
+    std::optional<QString> askDecision();
     void buildActions();
     void onLockChanged(bool locked);
     void onCurrentChanged();
@@ -172,6 +192,8 @@ class MainWindow : public QMainWindow {
     std::map<std::string, std::string> shownTags_;  // the shown image's DICOM attributes
     std::optional<engine::SaliencyMap> shownSaliency_;
     QImage shownImage_;
+    QPointer<PacsDialog> pacsDialog_;
+    QPointer<FollowUpWindow> followUp_;
 };
 
 }  // namespace ui

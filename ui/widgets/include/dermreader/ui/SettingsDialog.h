@@ -1,5 +1,6 @@
 #pragma once
-// File > Settings: edits the workstation settings (the session applies them).
+// File > Settings: edits the workstation settings (the session applies them): the model tab
+// and the PACS tab (PacsSettingsPage).
 
 #include <QDialog>
 
@@ -10,15 +11,27 @@ class QComboBox;
 class QDoubleSpinBox;
 class QLineEdit;
 
+namespace dermreader::workstation {
+class WorkstationSession;
+}
+
 namespace dermreader::ui {
+
+class PacsSettingsPage;
 
 class SettingsDialog : public QDialog {
     Q_OBJECT
 
   public:
+    // `session`: for the PACS tab's connection test; null disables it.
     explicit SettingsDialog(const workstation::WorkstationSettings& current,
+                            workstation::WorkstationSession* session = nullptr,
                             QWidget* parent = nullptr);
     workstation::WorkstationSettings settings() const;
+    PacsSettingsPage* pacsPage() const { return pacs_; }
+
+  public Q_SLOTS:
+    void accept() override;  // refuses (and says why) while a PACS node is unusable
 
   private:
     QLineEdit* bundle_;
@@ -26,6 +39,7 @@ class SettingsDialog : public QDialog {
     QCheckBox* tta_;
     QDoubleSpinBox* review_;
     QDoubleSpinBox* biopsy_;
+    PacsSettingsPage* pacs_;
 };
 
 }  // namespace dermreader::ui

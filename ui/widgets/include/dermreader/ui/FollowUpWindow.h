@@ -1,0 +1,83 @@
+#pragma once
+// View > Lesion follow-up: patients and their lesions, a lesion's timeline of visits, and two
+// visits side by side with the later one registered onto the earlier one (linked zoom and pan,
+// the lesion outlined in both), the change in lesion area and in P(malignant) with their
+// uncertainty, and alignment by hand when the images will not register. The comparison runs
+// on the session's job pool (workstation/FollowUp.h) with progress and cancel. Keyboard: Alt+
+// letters on every control, Enter compares, Esc cancels a comparison.
+
+#include <QPointer>
+#include <QWidget>
+#include <optional>
+#include <vector>
+
+#include "dermreader/records/ImageLibrary.h"
+#include "dermreader/workstation/FollowUp.h"
+
+class QComboBox;
+class QDoubleSpinBox;
+class QLabel;
+class QListWidget;
+class QProgressBar;
+class QPushButton;
+class QTreeWidget;
+
+namespace dermreader::workstation {
+class Job;
+class WorkstationSession;
+}  // namespace dermreader::workstation
+
+namespace dermreader::ui {
+
+class CompareWindow;
+
+class FollowUpWindow : public QWidget {
+    Q_OBJECT
+
+  public:
+    explicit FollowUpWindow(workstation::WorkstationSession& session, QWidget* parent = nullptr);
+
+    // Lists lesions again (after links changed); shows `lesion` when given.
+    void refresh(std::optional<std::int64_t> lesion = std::nullopt);
+    void showLesion(std::int64_t lesion);
+    // Compares the visits chosen in the two lists (automatic registration, or by hand).
+    void compare();
+    void alignByHand();
+    bool busy() const { return !job_.isNull(); }
+
+    // For tests and screenshots.
+    QListWidget* timeline() const { return timeline_; }
+    CompareWindow* comparison() const { return compare_; }
+    QString summaryText() const;
+    const std::optional<workstation::FollowUpComparison>& result() const { return result_; }
+
+  Q_SIGNALS:
+    void compared();
+
+  protected:
+    void keyPressEvent(QKeyEvent* event) override;
+
+  private:
+    void start(std::optional<workstation::ManualAlignment> manual);
+    void display(const workstation::FollowUpComparison& comparison);
+
+    workstation::WorkstationSession& session_;
+    QTreeWidget* lesions_;
+    QListWidget* timeline_;
+    QComboBox* earlier_;
+    QComboBox* later_;
+    QPushButton* compareButton_;
+    CompareWindow* compare_;
+    QLabel* summary_;
+    QDoubleSpinBox* dx_;
+    QDoubleSpinBox* dy_;
+    QDoubleSpinBox* degrees_;
+    QDoubleSpinBox* scale_;
+    QPushButton* alignButton_;
+    QProgressBar* progress_;
+    std::vector<records::LibraryImage> visits_;
+    std::optional<workstation::FollowUpComparison> result_;
+    QPointer<workstation::Job> job_;
+};
+
+}  // namespace dermreader::ui

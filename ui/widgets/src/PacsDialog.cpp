@@ -1,0 +1,342 @@
+#include "dermreader/ui/PacsDialog.h"
+
+#include <QCheckBox>
+#include <QComboBox>
+#include <QDateEdit>
+#include <QDialogButtonBox>
+#include <QFormLayout>
+#include <QHBoxLayout>
+#include <QHeaderView>
+#include <QKeyEvent>
+#include <QLabel>
+#include <QLineEdit>
+#include <QProgressBar>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include "dermreader/workstation/Jobs.h"
+#include "dermreader/workstation/PacsTransfers.h"
+#include "dermreader/workstation/WorkstationSession.h"
+
+namespace dermreader::ui {
+
+namespace ws = dermreader::workstation;
+
+namespace {
+
+QString dicomDate(const std::string& date) {
+    const QDate parsed =
+        QDate::fromString(QString::fromStdString(date), QStringLiteral("yyyyMMdd"));
+    return parsed.isValid() ? parsed.toString(Qt::ISODate) : QString::fromStdString(date);
+}
+
+QString personName(const std::string& name) {
+    return QString::fromStdString(name).replace(QLatin1Char('^'), QLatin1String(", "));
+}
+
+QTableWidget* makeTable(const QStringList& headers, QWidget* parent) {
+    auto* table = new QTableWidget(0, static_cast<int>(headers.size()), parent);
+    table->setHorizontalHeaderLabels(headers);
+    table->setSelectionBehavior(QAbstractItemView::SelectRows);
+    table->setSelectionMode(QAbstractItemView::SingleSelection);
+    table->setEditTriggers(QAbstractItemView::NoEditTriggers);
+    table->verticalHeader()->hide();
+    table->horizontalHeader()->setStretchLastSection(true);
+    table->setTabKeyNavigation(false);  // Tab leaves the table
+    return table;
+}
+
+void setRow(QTableWidget* table, int row, const QStringList& cells) {
+    for (int column = 0; column < cells.size(); ++column)
+        table->setItem(row, column, new QTableWidgetItem(cells[column]));
+}
+
+}  // namespace
+
+PacsDialog::PacsDialog(ws::WorkstationSession& session, QWidget* parent)
+    : QDialog(parent), session_(session) {
+    setWindowTitle(tr("Query/Retrieve from PACS"));
+    node_ = new QComboBox(this);
+    for (const auto& node : session_.settings().pacs.nodes)
+        node_->addItem(QString::fromStdString(node.describe()), QString::fromStdString(node.name));
+    patientId_ = new QLineEdit(this);
+    patientName_ = new QLineEdit(this);
+    patientName_->setPlaceholderText(tr("last name, or its beginning"));
+    anyDate_ = new QCheckBox(tr("&Any date"), this);
+    anyDate_->setChecked(true);
+    from_ = new QDateEdit(QDate::currentDate().addYears(-1), this);
+    to_ = new QDateEdit(QDate::currentDate(), this);
+    for (QDateEdit* date : {from_, to_}) {
+        date->setCalendarPopup(true);
+        date->setDisplayFormat(QStringLiteral("yyyy-MM-dd"));
+        date->setEnabled(false);
+    }
+    modality_ = new QComboBox(this);
+    modality_->addItem(tr("Any"), QString());
+    modality_->addItem(tr("XC — clinical photographs"), QStringLiteral("XC"));
+    modality_->addItem(tr("DMS — dermoscopy"), QStringLiteral("DMS"));
+    modality_->addItem(tr("OT — other"), QStringLiteral("OT"));
+    search_ = new QPushButton(tr("&Search"), this);
+    search_->setDefault(true);
+
+    auto* dates = new QHBoxLayout;
+    dates->addWidget(anyDate_);
+    dates->addWidget(from_);
+    dates->addWidget(new QLabel(tr("to"), this));
+    dates->addWidget(to_);
+    auto* form = new QFormLayout;
+    auto label = [this](const QString& text, QWidget* buddy) {
+        auto* l = new QLabel(text, this);
+        l->setBuddy(buddy);
+        return l;
+    };
+    form->addRow(label(tr("&Node"), node_), node_);
+    form->addRow(label(tr("Patient &ID"), patientId_), patientId_);
+    form->addRow(label(tr("Patient na&me"), patientName_), patientName_);
+    form->addRow(label(tr("Study &date"), from_), dates);
+    form->addRow(label(tr("M&odality"), modality_), modality_);
+    form->addRow(QString(), search_);
+
+    studies_ = makeTable({tr("Date"), tr("Patient"), tr("Patient ID"), tr("Description"),
+                          tr("Modalities"), tr("Images")},
+                         this);
+    series_ = makeTable(
+        {tr("Retrieve"), tr("Number"), tr("Modality"), tr("Description"), tr("Images")}, this);
+    retrieve_ = new QPushButton(tr("&Retrieve ticked series"), this);
+    retrieve_->setEnabled(false);
+    cancel_ = new QPushButton(tr("Cancel transfer"), this);
+    cancel_->hide();
+    progress_ = new QProgressBar(this);
+    progress_->hide();
+    status_ = new QLabel(this);
+    status_->setWordWrap(true);
+    status_->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    auto* close = new QDialogButtonBox(QDialogButtonBox::Close, this);
+
+    auto* actions = new QHBoxLayout;
+    actions->addWidget(retrieve_);
+    actions->addWidget(progress_, 1);
+    actions->addWidget(cancel_);
+    auto* layout = new QVBoxLayout(this);
+    layout->addLayout(form);
+    layout->addWidget(new QLabel(tr("Studies"), this));
+    layout->addWidget(studies_, 2);
+    layout->addWidget(new QLabel(tr("Series of the selected study"), this));
+    layout->addWidget(series_, 1);
+    layout->addLayout(actions);
+    layout->addWidget(status_);
+    layout->addWidget(close);
+    resize(900, 640);
+
+    connect(anyDate_, &QCheckBox::toggled, this, [this](bool any) {
+        from_->setEnabled(!any);
+        to_->setEnabled(!any);
+    });
+    connect(search_, &QPushButton::clicked, this, &PacsDialog::search);
+    connect(retrieve_, &QPushButton::clicked, this, &PacsDialog::retrieve);
+    connect(cancel_, &QPushButton::clicked, this, &PacsDialog::cancelTransfer);
+    connect(close, &QDialogButtonBox::rejected, this, &PacsDialog::reject);
+    connect(studies_, &QTableWidget::itemSelectionChanged, this, &PacsDialog::showSeries);
+    connect(studies_, &QTableWidget::itemActivated, this, &PacsDialog::retrieve);
+    connect(series_, &QTableWidget::itemChanged, this,
+            [this] { retrieve_->setEnabled(!busy() && !tickedSeries().empty()); });
+    if (node_->count() == 0) {
+        search_->setEnabled(false);
+        showStatus(tr("No PACS node is configured: add one in File > Settings > PACS."), true);
+    }
+}
+
+QString PacsDialog::statusText() const {
+    return status_->text();
+}
+
+std::optional<pacs::DicomNode> PacsDialog::currentNode() const {
+    return session_.settings().pacs.find(node_->currentData().toString());
+}
+
+void PacsDialog::showStatus(const QString& text, bool error) {
+    status_->setStyleSheet(error ? QStringLiteral("color: #b00020") : QString());
+    status_->setText(text);
+}
+
+void PacsDialog::track(ws::Job* job, const QString& doing) {
+    job_ = job;
+    showStatus(doing);
+    progress_->setRange(0, 0);
+    progress_->show();
+    cancel_->show();
+    search_->setEnabled(false);
+    retrieve_->setEnabled(false);
+    connect(job, &ws::Job::progressChanged, this, [this](qint64 done, qint64 total) {
+        progress_->setRange(0, static_cast<int>(std::max<qint64>(total, 1)));
+        progress_->setValue(static_cast<int>(done));
+        progress_->setFormat(tr("%1 of %2").arg(done).arg(total));
+    });
+    connect(job, &ws::Job::failed, this,
+            [this](const QString& message) { showStatus(message, true); });
+    connect(job, &ws::Job::finished, this, [this, job] {
+        if (job->isCancelled())
+            showStatus(tr("Cancelled."));
+        job_ = nullptr;  // idle now, not when the job object is deleted later
+        progress_->hide();
+        cancel_->hide();
+        search_->setEnabled(node_->count() > 0);
+        retrieve_->setEnabled(!tickedSeries().empty());
+    });
+}
+
+void PacsDialog::search() {
+    const std::optional<pacs::DicomNode> node = currentNode();
+    if (!node || busy())
+        return;
+    pacs::StudyQuery query;
+    query.patientId = patientId_->text().trimmed().toStdString();
+    query.patientName = patientName_->text().trimmed().toStdString();
+    if (!anyDate_->isChecked()) {
+        query.dateFrom = from_->date().toString(QStringLiteral("yyyyMMdd")).toStdString();
+        query.dateTo = to_->date().toString(QStringLiteral("yyyyMMdd")).toStdString();
+    }
+    query.modality = modality_->currentData().toString().toStdString();
+    const pacs::PacsClient client = ws::pacsClient(session_.settings().pacs, *node);
+    studies_->setRowCount(0);
+    series_->setRowCount(0);
+    studyRecords_.clear();
+    seriesRecords_.clear();
+    using Studies = std::vector<pacs::StudyRecord>;
+    ws::Job* job = session_.jobs().start<Studies>(
+        tr("PACS query"), [client, query](ws::JobContext&) { return client.findStudies(query); },
+        this,
+        [this](const Studies& studies) {
+            studyRecords_ = studies;
+            studies_->setRowCount(static_cast<int>(studies.size()));
+            for (int row = 0; row < static_cast<int>(studies.size()); ++row) {
+                const auto& s = studies[static_cast<std::size_t>(row)];
+                QStringList modalities;
+                for (const auto& m : s.modalities)
+                    modalities << QString::fromStdString(m);
+                setRow(studies_, row,
+                       {dicomDate(s.studyDate), personName(s.patientName),
+                        QString::fromStdString(s.patientId), QString::fromStdString(s.description),
+                        modalities.join(QStringLiteral(", ")),
+                        s.instanceCount ? QString::number(s.instanceCount) : QString()});
+            }
+            showStatus(tr("%n study(ies) found.", nullptr, static_cast<int>(studies.size())));
+            if (!studies.empty()) {
+                studies_->selectRow(0);
+                studies_->setFocus();
+            }
+        });
+    track(job, tr("Searching %1…").arg(QString::fromStdString(node->describe())));
+}
+
+void PacsDialog::showSeries() {
+    series_->setRowCount(0);
+    seriesRecords_.clear();
+    retrieve_->setEnabled(false);
+    const int row = studies_->currentRow();
+    const std::optional<pacs::DicomNode> node = currentNode();
+    if (row < 0 || row >= static_cast<int>(studyRecords_.size()) || !node)
+        return;
+    const pacs::PacsClient client = ws::pacsClient(session_.settings().pacs, *node);
+    const std::string study = studyRecords_[static_cast<std::size_t>(row)].studyUid;
+    const int request = ++seriesRequest_;
+    using Series = std::vector<pacs::SeriesRecord>;
+    // Not tracked as the dialog's transfer: a quick query that a new selection supersedes.
+    ws::Job* job = session_.jobs().start<Series>(
+        tr("PACS series query"),
+        [client, study](ws::JobContext&) { return client.findSeries(study); }, this,
+        [this, request](const Series& series) {
+            if (request != seriesRequest_)
+                return;
+            seriesRecords_ = series;
+            series_->setRowCount(static_cast<int>(series.size()));
+            for (int r = 0; r < static_cast<int>(series.size()); ++r) {
+                const auto& s = series[static_cast<std::size_t>(r)];
+                setRow(series_, r,
+                       {QString(), QString::number(s.number), QString::fromStdString(s.modality),
+                        QString::fromStdString(s.description),
+                        s.instanceCount ? QString::number(s.instanceCount) : QString()});
+                auto* tick = new QTableWidgetItem;
+                tick->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);
+                tick->setCheckState(s.isDermatology() ? Qt::Checked : Qt::Unchecked);
+                series_->setItem(r, 0, tick);
+            }
+            retrieve_->setEnabled(!busy() && !tickedSeries().empty());
+            if (!series.empty() && tickedSeries().empty())
+                showStatus(tr("This study has no dermatology images (clinical XC or dermoscopic "
+                              "DMS photographs); tick a series to retrieve it anyway."),
+                           true);
+        });
+    connect(job, &ws::Job::failed, this, [this, request](const QString& message) {
+        if (request == seriesRequest_)
+            showStatus(message, true);
+    });
+}
+
+std::vector<std::string> PacsDialog::tickedSeries() const {
+    std::vector<std::string> ticked;
+    for (int row = 0; row < series_->rowCount() && row < static_cast<int>(seriesRecords_.size());
+         ++row)
+        if (series_->item(row, 0) && series_->item(row, 0)->checkState() == Qt::Checked)
+            ticked.push_back(seriesRecords_[static_cast<std::size_t>(row)].seriesUid);
+    return ticked;
+}
+
+void PacsDialog::retrieve() {
+    const int row = studies_->currentRow();
+    const std::optional<pacs::DicomNode> node = currentNode();
+    if (busy() || !node || row < 0 || row >= static_cast<int>(studyRecords_.size()))
+        return;
+    const pacs::StudyRecord study = studyRecords_[static_cast<std::size_t>(row)];
+    // Nothing ticked (or the series not listed yet): the study's dermatology series, and a
+    // clear error when it has none.
+    const std::vector<std::string> series = tickedSeries();
+    const pacs::PacsClient client = ws::pacsClient(session_.settings().pacs, *node);
+    const QString root = ws::retrievalRoot(session_.databasePath());
+    const QString folder = ws::retrievalFolder(root, study);
+    const QString where = QString::fromStdString(node->describe());
+    ws::Job* job = session_.jobs().start<pacs::RetrieveReport>(
+        tr("PACS retrieval"),
+        [client, study, series, root](ws::JobContext& context) {
+            return ws::retrieveStudy(client, study, series, root, context);
+        },
+        this,
+        [this, folder, where, study](const pacs::RetrieveReport& report) {
+            const int images = static_cast<int>(report.files.size());
+            session_.audit(std::nullopt, QStringLiteral("PACS study retrieved"),
+                           tr("%1, study %2: %3 image(s), %4 failed")
+                               .arg(where, QString::fromStdString(study.studyUid))
+                               .arg(images)
+                               .arg(report.failed));
+            QString text =
+                tr("%n image(s) retrieved; adding them to the library.", nullptr, images);
+            if (report.failed > 0)
+                text += tr(" %1 the node could not send.").arg(report.failed);
+            for (const std::string& problem : report.problems)
+                text += QLatin1Char('\n') + QString::fromStdString(problem);
+            showStatus(text, report.failed > 0 || !report.problems.empty());
+            Q_EMIT retrieved(folder, images);
+        });
+    track(job, tr("Retrieving from %1…").arg(where));
+}
+
+void PacsDialog::cancelTransfer() {
+    if (job_)
+        job_->cancel();
+}
+
+void PacsDialog::reject() {
+    cancelTransfer();  // closing (also on a lock) never leaves a transfer running
+    QDialog::reject();
+}
+
+void PacsDialog::keyPressEvent(QKeyEvent* event) {
+    if (event->key() == Qt::Key_Escape && busy()) {  // Esc cancels a transfer first
+        cancelTransfer();
+        return;
+    }
+    QDialog::keyPressEvent(event);
+}
+
+}  // namespace dermreader::ui
