@@ -99,6 +99,9 @@ class TestFollowUpUi : public QObject {
         window.comparison()->left()->zoomIn();
         QCOMPARE(window.comparison()->right()->viewState().zoomOverFit,
                  window.comparison()->left()->viewState().zoomOverFit);
+        // The timeline's thumbnails (DICOM too) arrive from the pool.
+        QTRY_VERIFY_WITH_TIMEOUT(!window.timeline()->item(1)->icon().isNull(), 20000);
+        QCoreApplication::processEvents();  // the summary's new lines laid out
         testdata::saveScreenshot(&window, "follow-up.png");
 
         // By hand (here: centres on each other, no turn): the comparison follows the person.

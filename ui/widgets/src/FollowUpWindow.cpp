@@ -21,6 +21,7 @@
 #include "dermreader/ui/ImageViewer.h"
 #include "dermreader/workstation/Jobs.h"
 #include "dermreader/workstation/PredictionService.h"
+#include "dermreader/workstation/Thumbnails.h"
 #include "dermreader/workstation/WorkstationSession.h"
 
 namespace dermreader::ui {
@@ -96,6 +97,7 @@ FollowUpWindow::FollowUpWindow(ws::WorkstationSession& session, QWidget* parent)
     alignButton_ = new QPushButton(tr("Align by &hand"), this);
     progress_ = new QProgressBar(this);
     progress_->hide();
+    thumbnails_ = new ws::ThumbnailCache(session_.jobs(), 96, 64, this);
 
     auto* choose = new QFormLayout;
     auto label = [this](const QString& text, QWidget* buddy) {
@@ -134,6 +136,12 @@ FollowUpWindow::FollowUpWindow(ws::WorkstationSession& session, QWidget* parent)
     layout->addWidget(splitter);
     resize(1400, 800);
 
+    connect(thumbnails_, &ws::ThumbnailCache::ready, this, [this](const QString& path) {
+        const QImage* thumbnail = thumbnails_->find(path);
+        for (int row = 0; thumbnail && row < timeline_->count(); ++row)
+            if (timeline_->item(row)->data(Qt::UserRole).toString() == path)
+                timeline_->item(row)->setIcon(QPixmap::fromImage(*thumbnail));
+    });
     connect(lesions_, &QTreeWidget::currentItemChanged, this, [this](QTreeWidgetItem* item) {
         if (item && item->data(0, Qt::UserRole).isValid())
             showLesion(item->data(0, Qt::UserRole).toLongLong());
@@ -191,9 +199,12 @@ void FollowUpWindow::showLesion(std::int64_t lesion) {
         const QString name = visitName(visit);
         auto* item = new QListWidgetItem(date(visit.studyDate), timeline_);
         item->setToolTip(name);
-        QImage thumbnail(QString::fromStdString(visit.path.string()));  // JPEG/PNG; DICOM: none
-        if (!thumbnail.isNull())
-            item->setIcon(QPixmap::fromImage(thumbnail.scaled(96, 96, Qt::KeepAspectRatio)));
+        const QString path = QString::fromStdString(visit.path.string());
+        item->setData(Qt::UserRole, path);
+        if (const QImage* thumbnail = thumbnails_->find(path))
+            item->setIcon(QPixmap::fromImage(*thumbnail));
+        else
+            thumbnails_->request(path);  // any format the workstation reads, DICOM too
         earlier_->addItem(name);
         later_->addItem(name);
     }

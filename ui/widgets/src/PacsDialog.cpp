@@ -254,8 +254,8 @@ void PacsDialog::showSeries() {
             for (int r = 0; r < static_cast<int>(series.size()); ++r) {
                 const auto& s = series[static_cast<std::size_t>(r)];
                 setRow(series_, r,
-                       {QString(), QString::number(s.number), QString::fromStdString(s.modality),
-                        QString::fromStdString(s.description),
+                       {QString(), s.number ? QString::number(s.number) : QString(),
+                        QString::fromStdString(s.modality), QString::fromStdString(s.description),
                         s.instanceCount ? QString::number(s.instanceCount) : QString()});
                 auto* tick = new QTableWidgetItem;
                 tick->setFlags(Qt::ItemIsUserCheckable | Qt::ItemIsEnabled | Qt::ItemIsSelectable);

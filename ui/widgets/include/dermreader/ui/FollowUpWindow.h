@@ -24,6 +24,7 @@ class QTreeWidget;
 
 namespace dermreader::workstation {
 class Job;
+class ThumbnailCache;
 class WorkstationSession;
 }  // namespace dermreader::workstation
 
@@ -75,6 +76,7 @@ class FollowUpWindow : public QWidget {
     QDoubleSpinBox* scale_;
     QPushButton* alignButton_;
     QProgressBar* progress_;
+    workstation::ThumbnailCache* thumbnails_;
     std::vector<records::LibraryImage> visits_;
     std::optional<workstation::FollowUpComparison> result_;
     QPointer<workstation::Job> job_;
