@@ -4,6 +4,7 @@
 // hand works when asked for. Saves the review screenshot of two registered visits.
 
 #include <dcmtk/dcmdata/dcuid.h>
+#include <QDoubleSpinBox>
 #include <QListWidget>
 #include <QSignalSpy>
 #include <QtTest>
@@ -104,11 +105,27 @@ class TestFollowUpUi : public QObject {
         QCoreApplication::processEvents();  // the summary's new lines laid out
         testdata::saveScreenshot(&window, "follow-up.png");
 
-        // By hand (here: centres on each other, no turn): the comparison follows the person.
+        // By hand, with the camera's true motion undone (turn back 8 degrees, 1/1.15 of the
+        // size, the later centre put where it truly lies): the same growth comes out.
+        cv::Mat inverse;
+        cv::invertAffineTransform(testdata::secondCamera(), inverse);
+        const cv::Point2d centre(inverse.at<double>(0, 0) * 320 + inverse.at<double>(0, 1) * 240 +
+                                     inverse.at<double>(0, 2) - testdata::kCrop.x,
+                                 inverse.at<double>(1, 0) * 320 + inverse.at<double>(1, 1) * 240 +
+                                     inverse.at<double>(1, 2) - testdata::kCrop.y);
+        const auto spins = window.findChildren<QDoubleSpinBox*>();  // x, y, rotation, scale
+        QCOMPARE(spins.size(), 4);
+        spins[0]->setValue(centre.x - 320);
+        spins[1]->setValue(centre.y - 240);
+        spins[2]->setValue(-8);
+        spins[3]->setValue(1 / 1.15);
         window.alignByHand();
         QVERIFY(compared.wait(120000));
         QCOMPARE(window.result()->registration.method,
                  dermreader::engine::Registration::Method::Manual);
+        QVERIFY2(window.result()->area.relative &&
+                     std::abs(*window.result()->area.relative - 0.2) < 0.06,
+                 qPrintable(window.summaryText()));
     }
 
     void cleanupTestCase() {

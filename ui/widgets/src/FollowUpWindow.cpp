@@ -94,6 +94,7 @@ FollowUpWindow::FollowUpWindow(ws::WorkstationSession& session, QWidget* parent)
     dy_ = spin(-5000, 5000, 0, 5, tr(" px"), this);
     degrees_ = spin(-180, 180, 0, 1, tr("°"), this);
     scale_ = spin(0.1, 10, 1, 0.05, QString(), this);
+    scale_->setDecimals(3);
     alignButton_ = new QPushButton(tr("Align by &hand"), this);
     progress_ = new QProgressBar(this);
     progress_->hide();
