@@ -16,7 +16,10 @@
 #include "DicomFixtures.h"
 #include "OrthancServer.h"
 #include "Screenshots.h"
+#include "TestModels.h"
 #include "TestSession.h"
+#include "dermreader/engine/ModelFactory.h"
+#include "dermreader/records/Accounts.h"
 #include "dermreader/ui/LibraryBrowser.h"
 #include "dermreader/ui/MainWindow.h"
 #include "dermreader/ui/PacsDialog.h"
@@ -75,7 +78,12 @@ class TestPacsUi : public QObject {
         settings.nodes = {node()};
         QCOMPARE(ws::pacsClient(settings, node()).store(fixtures).stored.size(), std::size_t{3});
 
-        session_ = testdata::makeSession(dir_.filePath("library.sqlite"));
+        const QString bundle = dir_.filePath("model");
+        dermreader::engine::createInitialBundle(
+            bundle.toStdString(), testdata::testManifest("pacs test model", {"nevus", "melanoma"}),
+            3);
+        session_ = testdata::makeSession(dir_.filePath("library.sqlite"), bundle);
+        QVERIFY2(session_->reloadModel(), qPrintable(session_->modelError()));
         window_ = std::make_unique<MainWindow>(*session_);
         window_->show();
     }
@@ -131,6 +139,26 @@ class TestPacsUi : public QObject {
         QCOMPARE(window_->browser()->rowCount(), 2);
         QVERIFY2(dialog->statusText().contains("2 image"), qPrintable(dialog->statusText()));
         testdata::saveScreenshot(dialog, "pacs-query-retrieve.png");
+    }
+
+    // The retrieved image on screen, its results go back to the PACS from the main window
+    // with the clinician's decision, into the image's study; audited.
+    void resultsGoBackFromTheMainWindow() {
+        QTRY_VERIFY_WITH_TIMEOUT(window_->shownPrediction().has_value(), 60000);
+        QSignalSpy saliency(window_.get(), &MainWindow::saliencyShown);
+        window_->setOverlayEnabled(true);  // the overlay goes back as a Secondary Capture
+        QVERIFY(!saliency.isEmpty() || saliency.wait(60000));
+        const int before = orthanc_->instanceCount();
+        ws::Job* job = window_->sendResultsToPacs("Clinic PACS", "biopsy");
+        QVERIFY(job);
+        QSignalSpy finished(job, &ws::Job::finished);
+        QVERIFY(finished.wait(60000));
+        QCOMPARE(orthanc_->instanceCount(), before + 3);  // SR, overlay, PDF
+        const auto log = dermreader::records::readAuditLog(session_->database());
+        QVERIFY(std::any_of(log.begin(), log.end(), [](const auto& entry) {
+            return entry.action == "results sent to PACS" &&
+                   entry.detail.find("3 of 3") != std::string::npos;
+        }));
     }
 
     void studyWithoutDermatologyImagesIsSaid() {
