@@ -286,10 +286,15 @@ AreaChange measureAreaChange(const RgbImage& before, const RgbImage& after,
     double beforeAreas[3], afterAreas[3];
     for (int i = 0; i < 3; ++i) {
         const double shift = i - 1.0;
-        beforeAreas[i] = segmentLesion(before, shift).areaPixels;
-        afterAreas[i] =
-            warpMask(segmentLesion(after, shift, place), registration, before.width, before.height)
-                .areaPixels;
+        LesionMask earlier = segmentLesion(before, shift);
+        LesionMask later =
+            warpMask(segmentLesion(after, shift, place), registration, before.width, before.height);
+        beforeAreas[i] = earlier.areaPixels;
+        afterAreas[i] = later.areaPixels;
+        if (shift == 0) {
+            change.beforeMask = std::move(earlier);
+            change.afterMask = std::move(later);
+        }
     }
     auto estimate = [](const double(&areas)[3]) {
         AreaEstimate e;

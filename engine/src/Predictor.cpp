@@ -194,6 +194,18 @@ struct Predictor::Impl {
         return p;
     }
 
+    // One prediction per row of class probabilities. Fail closed: a result that is not a
+    // probability is never shown as one.
+    std::vector<Prediction> predictions(const torch::Tensor& probabilities) const {
+        if (!torch::isfinite(probabilities).all().item<bool>())
+            throw ModelError("model '" + manifest.bundleDir.string() +
+                             "' produced a non-finite probability for this image");
+        std::vector<Prediction> out;
+        for (int64_t i = 0; i < probabilities.size(0); ++i)
+            out.push_back(makePrediction(toDoubles(probabilities[i])));
+        return out;
+    }
+
     torch::Tensor stackPreprocessed(const std::vector<const RgbImage*>& images) {
         std::vector<torch::Tensor> inputs;
         for (const auto* image : images)
@@ -340,28 +352,12 @@ std::vector<Prediction> Predictor::predictBatch(const std::vector<const RgbImage
     std::lock_guard<std::mutex> lock(impl_->mutex);
     if (images.empty())
         return {};
-    const auto probabilities = impl_->classProbabilities(impl_->stackPreprocessed(images));
-    // Fail closed: a result that is not a probability is never shown as one.
-    if (!torch::isfinite(probabilities).all().item<bool>())
-        throw ModelError("model '" + impl_->manifest.bundleDir.string() +
-                         "' produced a non-finite probability for this image");
-    std::vector<Prediction> out;
-    for (int64_t i = 0; i < probabilities.size(0); ++i) {
-        out.push_back(impl_->makePrediction(toDoubles(probabilities[i])));
-    }
-    return out;
+    return impl_->predictions(impl_->classProbabilities(impl_->stackPreprocessed(images)));
 }
 
 std::vector<Prediction> Predictor::predictViews(const RgbImage& image) {
     std::lock_guard<std::mutex> lock(impl_->mutex);
-    const auto probabilities = impl_->viewProbabilities(impl_->stackPreprocessed({&image}));
-    if (!torch::isfinite(probabilities).all().item<bool>())
-        throw ModelError("model '" + impl_->manifest.bundleDir.string() +
-                         "' produced a non-finite probability for this image");
-    std::vector<Prediction> out;
-    for (int64_t i = 0; i < probabilities.size(0); ++i)
-        out.push_back(impl_->makePrediction(toDoubles(probabilities[i])));
-    return out;
+    return impl_->predictions(impl_->viewProbabilities(impl_->stackPreprocessed({&image})));
 }
 
 std::vector<float> Predictor::embed(const RgbImage& image) {

@@ -134,11 +134,8 @@ FollowUpComparison compareVisits(const QString& before, const QString& after,
             later.image, result.registration, earlier.image.width, earlier.image.height));
         result.area = engine::measureAreaChange(earlier.image, later.image, result.registration,
                                                 mmPerPixel(earlier));
-        result.beforeMask = maskImage(engine::segmentLesion(earlier.image));
-        result.afterMask = maskImage(engine::warpMask(
-            engine::segmentLesion(later.image, 0,
-                                  engine::earlierCentreInLater(earlier.image, result.registration)),
-            result.registration, earlier.image.width, earlier.image.height));
+        result.beforeMask = maskImage(result.area.beforeMask);
+        result.afterMask = maskImage(result.area.afterMask);
     }
     step(context, 3);
     if (predictor) {

@@ -1,11 +1,12 @@
 #include "dermreader/records/ImageLibrary.h"
 
+#include "PatientIds.h"
+
 #include "dermreader/engine/FileDigest.h"
 
 #include <algorithm>
 #include <cctype>
 #include <fstream>
-#include <set>
 
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/training/Dataset.h"
@@ -304,13 +305,8 @@ std::vector<LibraryImage> ImageLibrary::readImages(Statement& statement, bool wi
 }
 
 std::vector<LibraryImage> ImageLibrary::related(const LibraryImage& image) const {
-    // Anonymised exports reuse placeholder IDs for everyone: they name no patient.
-    static const std::set<std::string> kPlaceholders = {"",        "0",    "ANONYMOUS", "ANON",
-                                                        "UNKNOWN", "NONE", "NA",        "N/A"};
-    std::string patient = image.patientId;
-    std::transform(patient.begin(), patient.end(), patient.begin(),
-                   [](unsigned char c) { return static_cast<char>(std::toupper(c)); });
-    const std::string patientId = kPlaceholders.count(patient) ? std::string() : image.patientId;
+    const std::string patientId =
+        detail::namesAPatient(image.patientId) ? image.patientId : std::string();
     if (patientId.empty() && image.lesionGroup.empty())
         return {};
     // Lesion groups are a dataset's own labels ("L1") or a DICOM Lesion Number ("lesion 1"):

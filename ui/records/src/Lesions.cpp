@@ -2,6 +2,8 @@
 
 #include <stdexcept>
 
+#include "PatientIds.h"
+
 namespace dermreader::records {
 
 namespace {
@@ -16,8 +18,7 @@ constexpr const char* kSelectLesions = R"sql(
     WHERE )sql";
 
 // Placeholder patient IDs of anonymised exports name nobody: no lesions are made for them.
-constexpr const char* kRealPatient =
-    "upper(i.patient_id) NOT IN ('', '0', 'ANONYMOUS', 'ANON', 'UNKNOWN', 'NONE', 'NA', 'N/A')";
+const std::string kRealPatient = detail::namesAPatientSql("i.patient_id");
 
 }  // namespace
 

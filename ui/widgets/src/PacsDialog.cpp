@@ -15,6 +15,7 @@
 #include <QTableWidget>
 #include <QVBoxLayout>
 
+#include "dermreader/workstation/DicomText.h"
 #include "dermreader/workstation/Jobs.h"
 #include "dermreader/workstation/PacsTransfers.h"
 #include "dermreader/workstation/WorkstationSession.h"
@@ -24,16 +25,6 @@ namespace dermreader::ui {
 namespace ws = dermreader::workstation;
 
 namespace {
-
-QString dicomDate(const std::string& date) {
-    const QDate parsed =
-        QDate::fromString(QString::fromStdString(date), QStringLiteral("yyyyMMdd"));
-    return parsed.isValid() ? parsed.toString(Qt::ISODate) : QString::fromStdString(date);
-}
-
-QString personName(const std::string& name) {
-    return QString::fromStdString(name).replace(QLatin1Char('^'), QLatin1String(", "));
-}
 
 QTableWidget* makeTable(const QStringList& headers, QWidget* parent) {
     auto* table = new QTableWidget(0, static_cast<int>(headers.size()), parent);
@@ -216,7 +207,8 @@ void PacsDialog::search() {
                 for (const auto& m : s.modalities)
                     modalities << QString::fromStdString(m);
                 setRow(studies_, row,
-                       {dicomDate(s.studyDate), personName(s.patientName),
+                       {ws::formatDicomDate(QString::fromStdString(s.studyDate)),
+                        ws::formatPersonName(QString::fromStdString(s.patientName)),
                         QString::fromStdString(s.patientId), QString::fromStdString(s.description),
                         modalities.join(QStringLiteral(", ")),
                         s.instanceCount ? QString::number(s.instanceCount) : QString()});

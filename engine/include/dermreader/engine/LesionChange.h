@@ -66,6 +66,8 @@ struct AreaEstimate {
 
 struct AreaChange {
     AreaEstimate before, after;  // `after` measured in the earlier image's frame
+    // The lesions at the central threshold, both in the earlier image's frame (for outlines).
+    LesionMask beforeMask, afterMask;
     // (after - before) / before, with the interval the two estimates' ranges allow; empty
     // when no lesion was found in the earlier image. No upper bound (relativeHigh empty) when
     // the earlier lesion vanishes at the stricter threshold (its border is that faint).

@@ -33,8 +33,9 @@ class Predictor {
 
     Prediction predict(const RgbImage& image);
     std::vector<Prediction> predictBatch(const std::vector<const RgbImage*>& images);
-    // The image's 8 rotations/flips predicted one by one (with or without test-time
-    // augmentation): their spread is how much the result depends on the image's orientation.
+    // The image's 8 rotations/flips, each with its own prediction (one batch, never averaged,
+    // with or without test-time augmentation): their spread is how much the result depends on
+    // the image's orientation.
     std::vector<Prediction> predictViews(const RgbImage& image);
     // The 2,048-d last hidden layer after global average pooling.
     std::vector<float> embed(const RgbImage& image);
