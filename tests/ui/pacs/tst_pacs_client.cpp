@@ -257,6 +257,26 @@ class TestPacsClient : public QObject {
         client.echo();  // the node is still fine
     }
 
+    // Sending cancelled after one object went through: the report says what is in the PACS.
+    void cancelledSendReportsWhatWasStored() {
+        const auto report = PacsClient(node(), local_)
+                                .store({fixtures_[0], fixtures_[1], fixtures_[2]},
+                                       [](int done, int) { return done < 1; });
+        QCOMPARE(report.stored.size(), std::size_t{1});
+        QCOMPARE(report.problems.size(), std::size_t{1});
+        QVERIFY2(report.problems[0].find("cancelled; 2 object(s) not sent") != std::string::npos,
+                 report.problems[0].c_str());
+        QString message;  // nothing stored yet: a plain cancel
+        QCOMPARE(failureKind(
+                     [&] {
+                         PacsClient(node(), local_).store({fixtures_[0]}, [](int, int) {
+                             return false;
+                         });
+                     },
+                     &message),
+                 PacsError::Kind::Cancelled);
+    }
+
     void studyWithoutDermatologyImages() {
         PacsClient client(node(), local_);
         QString message;
@@ -327,6 +347,40 @@ class TestPacsClient : public QObject {
         QCOMPARE(failureKind([&] { PacsClient(bad, local_).echo(); }, &message),
                  PacsError::Kind::Configuration);
         QVERIFY2(message.contains("AE title"), qPrintable(message));
+    }
+
+    // TLS protects the query and a C-GET; our C-MOVE receiver is plain, so the two together are
+    // refused before anything goes on the wire.
+    void tlsWithMoveIsRefused() {
+        DicomNode secure = node(RetrieveMethod::Move);
+        secure.tls.enabled = true;
+        secure.tls.trustedCertificates = "/nonexistent/ca.pem";
+        QVERIFY(QString::fromStdString(dermreader::pacs::problemWith(secure)).contains("C-GET"));
+        QString message;
+        QCOMPARE(failureKind([&] { PacsClient(secure, local_).echo(); }, &message),
+                 PacsError::Kind::Configuration);
+        QVERIFY2(message.contains("unencrypted"), qPrintable(message));
+        secure.retrieve = RetrieveMethod::Get;
+        QVERIFY(dermreader::pacs::problemWith(secure).empty());
+    }
+
+    // The node knows our AE title at a port where nothing listens (a firewall, a wrong port):
+    // its failure status alone ("out of resources") would not say what to fix.
+    void moveThatCannotReachUsSaysWhy() {
+        LocalEntity elsewhere = local_;
+        elsewhere.storePort = testdata::freeLoopbackPort();  // we listen here; the node sends
+                                                             // to local_.storePort, closed now
+        QString message;
+        QCOMPARE(failureKind(
+                     [&] {
+                         PacsClient(node(RetrieveMethod::Move), elsewhere)
+                             .retrieve(kDermStudy, {}, work_.filePath("unreached").toStdString());
+                     },
+                     &message),
+                 PacsError::Kind::Refused);
+        QVERIFY2(message.contains("connect back") &&
+                     message.contains(QString::number(elsewhere.storePort)),
+                 qPrintable(message));
     }
 
     void moveToABusyPortIsNamed() {

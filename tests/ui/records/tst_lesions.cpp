@@ -94,6 +94,10 @@ class TestLesions : public QObject {
                                  lesions.assign(folder / "missing.png", "P1", "x", nurse));
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                                  lesions.assign(folder / "phone.png", "", "x", nurse));
+        // A placeholder ID would pool every anonymised patient's images into one lesion.
+        for (const char* placeholder : {"ANONYMOUS", "anon", "0"})
+            QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
+                                     lesions.assign(folder / "phone.png", placeholder, "x", nurse));
         // A DICOM image of P1 cannot join another patient's lesion.
         QVERIFY_THROWS_EXCEPTION(std::invalid_argument,
                                  lesions.assign(folder / "a-2025.dcm", "P2", "lesion 1", nurse));

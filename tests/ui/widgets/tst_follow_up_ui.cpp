@@ -30,13 +30,14 @@ using dermreader::ui::FollowUpWindow;
 
 namespace {
 
-void writeVisit(const fs::path& file, const testdata::SyntheticImage& image, const char* date) {
+void writeVisit(const fs::path& file, const testdata::SyntheticImage& image, const char* date,
+                const char* lesion = "1") {
     testdata::DicomSpec spec{UID_VLPhotographicImageStorage};
     spec.modality = "XC";
     spec.patientId = "FU-1";
     spec.patientName = "Follow^Up";
     spec.studyDate = date;
-    spec.lesionNumber = "1";
+    spec.lesionNumber = lesion;
     spec.pixelSpacing = "0.05\\0.05";
     testdata::writeDicom(file, image.width, image.height, image.pixels, spec);
 }
@@ -119,13 +120,68 @@ class TestFollowUpUi : public QObject {
         spins[1]->setValue(centre.y - 240);
         spins[2]->setValue(-8);
         spins[3]->setValue(1 / 1.15);
-        window.alignByHand();
+        spins[3]->setFocus();
+        QTest::keyClick(spins[3], Qt::Key_Return);  // Enter in the alignment fields aligns
         QVERIFY(compared.wait(120000));
         QCOMPARE(window.result()->registration.method,
                  dermreader::engine::Registration::Method::Manual);
         QVERIFY2(window.result()->area.relative &&
                      std::abs(*window.result()->area.relative - 0.2) < 0.06,
                  qPrintable(window.summaryText()));
+    }
+
+    // What is on screen belongs to the lesion named: choosing another lesion drops the shown
+    // comparison, and one still running; Esc cancels a comparison and says so.
+    void anotherLesionDropsTheComparison() {
+        const fs::path folder = fs::path(dir_.path().toStdString()) / "second-lesion";
+        fs::create_directories(folder);
+        writeVisit(folder / "mole-2.dcm", testdata::firstVisit(testdata::scene(0.8)), "20260401",
+                   "2");
+        FollowUpWindow window(*session_);  // lists lesions before the new image is imported
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QCOMPARE(rec::ImageLibrary(session_->database()).addFolder(folder).added, 1);
+        // From the main window's image: its lesion, linked now although imported after the
+        // window listed lesions.
+        window.showLesionOf(QString::fromStdString((folder / "mole-2.dcm").string()));
+        QCOMPARE(window.timeline()->count(), 1);
+        const auto lesions = rec::Lesions(session_->database()).ofPatient("FU-1");
+        QCOMPARE(lesions.size(), std::size_t{2});
+
+        QSignalSpy compared(&window, &FollowUpWindow::compared);
+        window.showLesion(lesions[0].id);
+        QCOMPARE(window.timeline()->count(), 2);
+        window.compare();
+        QVERIFY(compared.wait(120000));
+        QVERIFY(window.result().has_value());
+        QVERIFY(!window.comparison()->left()->imageSize().isEmpty());
+        window.refresh();  // listed again (as reopening the window does): the comparison stays
+        QVERIFY(window.result().has_value());
+        QCOMPARE(window.timeline()->count(), 2);
+
+        window.showLesion(lesions[1].id);
+        QVERIFY(!window.result().has_value());
+        QVERIFY(window.comparison()->left()->imageSize().isEmpty());
+        QVERIFY(window.comparison()->right()->imageSize().isEmpty());
+        QVERIFY(!window.comparison()->left()->hasOverlay());
+
+        window.showLesion(lesions[0].id);
+        window.compare();
+        QVERIFY(window.busy());
+        window.showLesion(lesions[1].id);  // while the comparison runs
+        QVERIFY(!window.busy());
+        QTRY_COMPARE_WITH_TIMEOUT(session_->jobs().running(), 0, 120000);
+        QCoreApplication::processEvents();
+        QCOMPARE(compared.count(), 1);
+        QVERIFY(!window.result().has_value());
+        QVERIFY(window.comparison()->left()->imageSize().isEmpty());
+
+        window.showLesion(lesions[0].id);
+        window.compare();
+        QTest::keyClick(&window, Qt::Key_Escape);
+        QTRY_VERIFY_WITH_TIMEOUT(!window.busy(), 120000);
+        QVERIFY2(window.summaryText().contains("cancelled"), qPrintable(window.summaryText()));
+        QVERIFY(!window.result().has_value());
     }
 
     void cleanupTestCase() {

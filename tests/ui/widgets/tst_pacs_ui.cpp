@@ -10,10 +10,14 @@
 #include <QPushButton>
 #include <QSignalSpy>
 #include <QSpinBox>
+#include <QStatusBar>
+#include <QTabWidget>
 #include <QTableWidget>
+#include <QTcpServer>
 #include <QtTest>
 
 #include "DicomFixtures.h"
+#include "Mnemonics.h"
 #include "OrthancServer.h"
 #include "Screenshots.h"
 #include "TestModels.h"
@@ -24,6 +28,7 @@
 #include "dermreader/ui/MainWindow.h"
 #include "dermreader/ui/PacsDialog.h"
 #include "dermreader/ui/PacsSettingsPage.h"
+#include "dermreader/ui/SettingsDialog.h"
 #include "dermreader/workstation/Jobs.h"
 #include "dermreader/workstation/PacsTransfers.h"
 
@@ -109,9 +114,74 @@ class TestPacsUi : public QObject {
         QVERIFY2(page.problem().contains("AE title"), qPrintable(page.problem()));
     }
 
+    // Each Alt+letter reaches one field: the settings (both tabs) and the dialog.
+    void mnemonicsDoNotClash() {
+        dermreader::ui::SettingsDialog settings(session_->settings(), session_.get());
+        auto* tabs = settings.findChild<QTabWidget*>();
+        QVERIFY(tabs);
+        for (int tab = 0; tab < tabs->count(); ++tab) {
+            tabs->setCurrentIndex(tab);
+            const QStringList clashes = testdata::clashingMnemonics(&settings);
+            QVERIFY2(clashes.isEmpty(), qPrintable(clashes.join("; ")));
+        }
+        PacsDialog dialog(*session_);
+        const QStringList clashes = testdata::clashingMnemonics(&dialog);
+        QVERIFY2(clashes.isEmpty(), qPrintable(clashes.join("; ")));
+    }
+
+    // An open dialog follows Settings > PACS: a node added there can be searched at once.
     void dialogWithoutNodesSaysWhereToAddOne() {
         PacsDialog dialog(*session_);
         QVERIFY2(dialog.statusText().contains("Settings > PACS"), qPrintable(dialog.statusText()));
+        auto* nodes = dialog.findChild<QComboBox*>();
+        QCOMPARE(nodes->count(), 0);
+        ws::WorkstationSettings settings = session_->settings();
+        settings.pacs.nodes = {node()};
+        session_->applySettings(settings);
+        QCOMPARE(nodes->count(), 1);
+        QVERIFY(nodes->currentText().contains("Clinic PACS"));
+        QVERIFY(dialog.statusText().isEmpty());
+        dialog.search();
+        QTRY_COMPARE_WITH_TIMEOUT(dialog.studyTable()->rowCount(), 2, 20000);
+        // The node removed: its studies go too (their series and retrieval would have no node).
+        settings.pacs.nodes.clear();
+        session_->applySettings(settings);
+        QCOMPARE(nodes->count(), 0);
+        QCOMPARE(dialog.studyTable()->rowCount(), 0);
+        QCOMPARE(dialog.seriesTable()->rowCount(), 0);
+        QTRY_COMPARE_WITH_TIMEOUT(session_->jobs().running(), 0, 20000);  // the series query
+    }
+
+    // A node that accepts the connection and never answers: Cancel gives the dialog back at
+    // once (the query's late answer, if any, is dropped).
+    void cancellingASearchReturnsAtOnce() {
+        QTcpServer silent;
+        QVERIFY(silent.listen(QHostAddress::LocalHost, 0));
+        ws::WorkstationSettings settings = session_->settings();
+        pacs::DicomNode mute = node();
+        mute.name = "Silent PACS";
+        mute.port = silent.serverPort();
+        settings.pacs.nodes = {mute};
+        const auto usualTimeouts = settings.pacs.timeouts;
+        settings.pacs.timeouts.connectSeconds = settings.pacs.timeouts.responseSeconds = 3;
+        session_->applySettings(settings);
+        PacsDialog dialog(*session_);
+        dialog.search();
+        QVERIFY(dialog.busy());
+        QTest::keyClick(&dialog, Qt::Key_Escape);  // Esc cancels first
+        QVERIFY(!dialog.busy());
+        QVERIFY2(dialog.statusText().contains("cancelled"), qPrintable(dialog.statusText()));
+        const auto buttons = dialog.findChildren<QPushButton*>();
+        QVERIFY(std::any_of(buttons.begin(), buttons.end(), [](QPushButton* button) {
+            return button->text() == "&Search" && button->isEnabled();
+        }));
+        // The query gives up on its own (the ACSE timeout); its end changes nothing.
+        QTRY_COMPARE_WITH_TIMEOUT(session_->jobs().running(), 0, 30000);
+        QCoreApplication::processEvents();
+        QCOMPARE(dialog.studyTable()->rowCount(), 0);
+        QVERIFY2(dialog.statusText().contains("cancelled"), qPrintable(dialog.statusText()));
+        settings.pacs.timeouts = usualTimeouts;  // the next tests talk to Orthanc under load
+        session_->applySettings(settings);
     }
 
     void searchAndRetrieveFromTheKeyboard() {
@@ -190,6 +260,13 @@ class TestPacsUi : public QObject {
         QTRY_VERIFY_WITH_TIMEOUT(!dialog.busy(), 20000);
         QVERIFY2(dialog.statusText().contains("cannot connect to Closed PACS"),
                  qPrintable(dialog.statusText()));
+        // Results sent there: the status bar says why instead of "Sending…".
+        ws::Job* job = window_->sendResultsToPacs("Closed PACS", {});
+        QVERIFY(job);
+        QSignalSpy finished(job, &ws::Job::finished);
+        QVERIFY(finished.wait(30000));
+        QVERIFY2(window_->statusBar()->currentMessage().contains("cannot connect to Closed PACS"),
+                 qPrintable(window_->statusBar()->currentMessage()));
     }
 
     void cleanupTestCase() {

@@ -1,11 +1,11 @@
 #include "dermreader/workstation/FollowUp.h"
 
-#include <QDate>
 #include <QFileInfo>
 #include <algorithm>
 
 #include "dermreader/engine/ImageLoader.h"
 #include "dermreader/engine/Predictor.h"
+#include "dermreader/workstation/DicomText.h"
 #include "dermreader/workstation/Jobs.h"
 #include "dermreader/workstation/QtImage.h"
 
@@ -24,20 +24,8 @@ void step(JobContext* context, int done) {
 
 QString studyDate(const engine::LoadedImage& loaded) {
     const auto it = loaded.info.tags.find("StudyDate");
-    if (it == loaded.info.tags.end())
-        return {};
-    const QDate date = QDate::fromString(QString::fromStdString(it->second), "yyyyMMdd");
-    return date.isValid() ? date.toString(Qt::ISODate) : QString();
-}
-
-// The row spacing of DICOM's PixelSpacing ("0.05\0.05"), in mm.
-std::optional<double> mmPerPixel(const engine::LoadedImage& loaded) {
-    const auto it = loaded.info.tags.find("PixelSpacing");
-    if (it == loaded.info.tags.end())
-        return std::nullopt;
-    bool ok = false;
-    const double spacing = QString::fromStdString(it->second).section('\\', 0, 0).toDouble(&ok);
-    return ok && spacing > 0 ? std::optional<double>(spacing) : std::nullopt;
+    return it == loaded.info.tags.end() ? QString()
+                                        : formatDicomDate(QString::fromStdString(it->second));
 }
 
 void predict(engine::Predictor& predictor, const engine::RgbImage& image, VisitMeasure& visit) {
@@ -133,7 +121,7 @@ FollowUpComparison compareVisits(const QString& before, const QString& after,
         result.afterRegistered = toQImage(engine::warpInto(
             later.image, result.registration, earlier.image.width, earlier.image.height));
         result.area = engine::measureAreaChange(earlier.image, later.image, result.registration,
-                                                mmPerPixel(earlier));
+                                                millimetresPerPixel(earlier.info.tags));
         result.beforeMask = maskImage(result.area.beforeMask);
         result.afterMask = maskImage(result.area.afterMask);
     }

@@ -270,6 +270,8 @@ void WorkstationSession::applySettings(const WorkstationSettings& settings) {
     if (settings.thresholds.review != before.thresholds.review ||
         settings.thresholds.biopsy != before.thresholds.biopsy)
         Q_EMIT thresholdsChanged(settings_.thresholds);
+    if (!(settings.pacs == before.pacs))
+        Q_EMIT pacsSettingsChanged();
     reloadModel();  // a no-op unless the policy now picks another bundle, device or TTA
 }
 

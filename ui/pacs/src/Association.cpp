@@ -62,12 +62,6 @@ fs::path writeInstance(DcmDataset& dataset, const fs::path& folder) {
     return file;
 }
 
-std::string text(DcmDataset& dataset, const DcmTagKey& tag) {
-    OFString value;
-    dataset.findAndGetOFString(tag, value);
-    return value.c_str();
-}
-
 // The SCU of both kinds (plain, TLS), handing C-STOREs of a C-GET to `received`.
 template <class Base>
 class Scu : public Base {
@@ -83,8 +77,21 @@ class Scu : public Base {
             return EC_Normal;
         }
         status = received_->store(*dataset);
-        continueSession = status == STATUS_Success ? OFTrue : OFFalse;
+        // An instance refused as not asked for does not end the C-GET: the requested ones
+        // still come. A cancel or a failure to write does.
+        continueSession = received_->stopped() ? OFFalse : OFTrue;
         return EC_Normal;
+    }
+
+    // Each pending C-MOVE response is a chance to notice a cancel while the node is slow to
+    // deliver (the stores themselves arrive on the receiver's association).
+    OFCondition handleMOVEResponse(const T_ASC_PresentationContextID presID,
+                                   RetrieveResponse* response,
+                                   OFBool& waitForNextResponse) override {
+        const OFCondition handled = Base::handleMOVEResponse(presID, response, waitForNextResponse);
+        if (received_ && !received_->report())
+            waitForNextResponse = OFFalse;
+        return handled;
     }
 
     OFCondition handleCGETResponse(const T_ASC_PresentationContextID presID,
@@ -172,7 +179,10 @@ Uint16 ReceivedInstances::store(DcmDataset& dataset) {
         error_ = error;
         return STATUS_STORE_Refused_OutOfResources;
     }
-    return report() ? STATUS_Success : STATUS_STORE_Refused_OutOfResources;
+    // Written and listed: the node hears success even when this report ends the retrieval
+    // (the caller stops through stopped()).
+    report();
+    return STATUS_Success;
 }
 
 bool ReceivedInstances::report() {
@@ -209,6 +219,11 @@ bool ReceivedInstances::cancelled() const {
 std::size_t ReceivedInstances::count() const {
     std::lock_guard lock(mutex_);
     return files_.size();
+}
+
+bool ReceivedInstances::stopped() const {
+    std::lock_guard lock(mutex_);
+    return cancelled_ || error_.has_value();
 }
 
 std::optional<PacsError> ReceivedInstances::error() const {
@@ -307,18 +322,33 @@ T_ASC_PresentationContextID contextFor(DcmSCU& scu, const DicomNode& node,
     return id;
 }
 
-void throwExchangeError(const DicomNode& node, const std::string& what,
+PacsError exchangeError(const DicomNode& node, const std::string& what,
                         const OFCondition& condition, const Timeouts& timeouts) {
     if (condition == DIMSE_NODATAAVAILABLE || condition == DUL_READTIMEOUT)
-        throw PacsError(PacsError::Kind::Timeout,
-                        node.describe() + " did not answer " + what + " within " +
-                            std::to_string(timeouts.responseSeconds) + " s");
+        return PacsError(PacsError::Kind::Timeout,
+                         node.describe() + " did not answer " + what + " within " +
+                             std::to_string(timeouts.responseSeconds) + " s");
     if (condition == DUL_PEERABORTEDASSOCIATION || condition == DUL_NETWORKCLOSED ||
         condition == DIMSE_READPDVFAILED)
-        throw PacsError(PacsError::Kind::Protocol,
-                        node.describe() + " closed the connection during " + what);
-    throw PacsError(PacsError::Kind::Protocol,
-                    what + " to " + node.describe() + " failed: " + condition.text());
+        return PacsError(PacsError::Kind::Protocol,
+                         node.describe() + " closed the connection during " + what);
+    return PacsError(PacsError::Kind::Protocol,
+                     what + " to " + node.describe() + " failed: " + condition.text());
+}
+
+void throwExchangeError(const DicomNode& node, const std::string& what,
+                        const OFCondition& condition, const Timeouts& timeouts) {
+    throw exchangeError(node, what, condition, timeouts);
+}
+
+std::string text(DcmItem& item, const DcmTagKey& tag) {
+    OFString value;
+    if (item.findAndGetOFStringArray(tag, value).bad())
+        return {};
+    std::string result = value.c_str();
+    const auto end = result.find_last_not_of(' ');
+    result.erase(end == std::string::npos ? 0 : end + 1);
+    return result;
 }
 
 bool isFailureStatus(Uint16 status) {

@@ -21,10 +21,10 @@ class ReceivedInstances {
   public:
     // Only instances of `study` and one of `series` are taken: a node (or anyone on the network
     // during a C-MOVE) cannot put other images into the retrieval folder.
-    ReceivedInstances(std::filesystem::path folder, const Progress& progress, int expected,
+    ReceivedInstances(std::filesystem::path folder, Progress progress, int expected,
                       std::string study, std::vector<std::string> series)
         : folder_(std::move(folder)),
-          progress_(progress),
+          progress_(std::move(progress)),
           expected_(expected),
           study_(std::move(study)),
           series_(std::move(series)) {}
@@ -39,13 +39,15 @@ class ReceivedInstances {
     std::vector<std::filesystem::path> files() const;
     std::size_t count() const;
     bool cancelled() const;
+    // Cancelled, or a file could not be written: nothing more will be taken.
+    bool stopped() const;
     // Why receiving stopped (a file that could not be written, an invalid UID), if it did.
     std::optional<PacsError> error() const;
     int unrequested() const;  // instances refused as not asked for
 
   private:
     std::filesystem::path folder_;
-    const Progress& progress_;
+    const Progress progress_;
     mutable std::mutex mutex_;
     int expected_;
     std::string study_;
@@ -72,9 +74,14 @@ void open(DcmSCU& scu, const DicomNode& node, const LocalEntity& local, const Ti
 // The presentation context for `abstractSyntax`, or Rejected naming `service`.
 T_ASC_PresentationContextID contextFor(DcmSCU& scu, const DicomNode& node,
                                        const char* abstractSyntax, const char* service);
-// Throws the PacsError for a failed DIMSE exchange (`what`: "the query").
+// The PacsError for a failed DIMSE exchange (`what`: "the query"), and throwing it.
+PacsError exchangeError(const DicomNode& node, const std::string& what,
+                        const OFCondition& condition, const Timeouts& timeouts);
 [[noreturn]] void throwExchangeError(const DicomNode& node, const std::string& what,
                                      const OFCondition& condition, const Timeouts& timeouts);
+// A string attribute (all its values, backslash-separated), trailing spaces removed; "" when
+// absent.
+std::string text(DcmItem& item, const DcmTagKey& tag);
 // "0xA700 (refused: out of resources)".
 std::string describeStatus(Uint16 status);
 bool isFailureStatus(Uint16 status);

@@ -44,6 +44,10 @@ std::string problemWith(const DicomNode& node) {
         return "port: 1 to 65535";
     if (node.tls.enabled && node.tls.trustedCertificates.empty())
         return "TLS: the node's certificate (or its CA) is needed to trust it";
+    // Our C-MOVE receiver is plain DICOM: the images would come back unencrypted.
+    if (node.tls.enabled && node.retrieve == RetrieveMethod::Move)
+        return "TLS: retrieve by C-GET, which brings the images back on the secure connection "
+               "(C-MOVE would send them to us unencrypted)";
     if (node.tls.certificate.empty() != node.tls.privateKey.empty())
         return "TLS: our certificate and private key go together (both or neither)";
     return {};

@@ -37,16 +37,6 @@ OFList<OFString> syntaxList(const std::vector<std::string>& syntaxes) {
 const std::vector<std::string> kUncompressed = {UID_LittleEndianExplicitTransferSyntax,
                                                 UID_LittleEndianImplicitTransferSyntax};
 
-std::string text(DcmItem& item, const DcmTagKey& tag) {
-    OFString value;
-    if (item.findAndGetOFStringArray(tag, value).bad())
-        return {};
-    std::string result = value.c_str();
-    const auto end = result.find_last_not_of(' ');
-    result.erase(end == std::string::npos ? 0 : end + 1);
-    return result;
-}
-
 int number(DcmItem& item, const DcmTagKey& tag) {
     try {
         const std::string value = text(item, tag);
@@ -281,10 +271,11 @@ using SeriesRequest =
 
 // Retrieves each series with `request` (one C-GET or C-MOVE). Stops on a cancel or a failure
 // to receive; a series the node refuses outright is a problem line, unless nothing arrives at
-// all (then the refusal is the error).
+// all (then the refusal is the error, `refusalHint` appended).
 RetrieveReport retrieveEach(DcmSCU& scu, const DicomNode& node,
                             const std::vector<std::string>& series, ReceivedInstances& received,
-                            const Timeouts& timeouts, const SeriesRequest& request) {
+                            const Timeouts& timeouts, const SeriesRequest& request,
+                            const std::string& refusalHint = {}) {
     RetrieveReport report;
     Uint16 firstRefusal = STATUS_Success;
     for (const std::string& seriesUid : series) {
@@ -309,7 +300,13 @@ RetrieveReport retrieveEach(DcmSCU& scu, const DicomNode& node,
     scu.releaseAssociation();
     if (received.count() == 0 && firstRefusal != STATUS_Success)
         throw PacsError(PacsError::Kind::Refused, node.describe() + " refused the retrieval: " +
-                                                      describeStatus(firstRefusal));
+                                                      describeStatus(firstRefusal) + refusalHint);
+    if (received.count() == 0 && report.failed > 0)
+        throw PacsError(PacsError::Kind::Refused,
+                        node.describe() + " could not send any of " +
+                            std::to_string(report.failed) + " image(s)" +
+                            // It did connect when what arrived was refused as not asked for.
+                            (received.unrequested() > 0 ? std::string() : refusalHint));
     if (received.unrequested() > 0)
         report.problems.push_back(std::to_string(received.unrequested()) +
                                   " instance(s) from outside the requested series were refused");
@@ -343,12 +340,13 @@ RetrieveReport PacsClient::moveSeries(const std::string& studyUid,
                                       const std::vector<std::string>& series,
                                       ReceivedInstances& received) const {
     StoreReceiver receiver(node_, local_, received);
-    auto scu = makeScu(node_, local_, timeouts_, nullptr);
+    auto scu = makeScu(node_, local_, timeouts_, &received);  // its responses check for cancel
     scu->addPresentationContext(kMoveStudyRoot, syntaxList(kUncompressed));
     open(*scu, node_, local_, timeouts_);
     const auto context = contextFor(*scu, node_, kMoveStudyRoot, "retrieval by C-MOVE");
-    RetrieveReport report =
-        retrieveEach(*scu, node_, series, received, timeouts_, [&](const std::string& seriesUid) {
+    RetrieveReport report = retrieveEach(
+        *scu, node_, series, received, timeouts_,
+        [&](const std::string& seriesUid) {
             DcmDataset keys = seriesKeys(studyUid, seriesUid);
             OFList<RetrieveResponse*> responses;
             const OFCondition sent =
@@ -362,7 +360,13 @@ RetrieveReport PacsClient::moveSeries(const std::string& studyUid,
                                     "address and port " +
                                     std::to_string(local_.storePort) + ", to the node)");
             return std::make_pair(sent, status);
-        });
+        },
+        // What a node says when it cannot open the connection back to us ("out of resources",
+        // "unable to perform sub-operations") rarely names the cause.
+        "; if the node could not connect back to this workstation: it must know our AE title '" +
+            local_.aeTitle + "' with this computer's address and port " +
+            std::to_string(local_.storePort) +
+            ", and no firewall may block that port (or retrieve by C-GET)");
     receiver.finish();  // every store written before the files are listed
     report.files = received.files();
     return report;
@@ -409,7 +413,13 @@ StoreReport PacsClient::store(const std::vector<fs::path>& files, const Progress
     for (const Outgoing& item : outgoing) {
         if (progress && !progress(done, static_cast<int>(outgoing.size()))) {
             scu->releaseAssociation();
-            throw PacsError(PacsError::Kind::Cancelled, "sending cancelled");
+            if (report.stored.empty())
+                throw PacsError(PacsError::Kind::Cancelled, "sending cancelled");
+            // Some objects are in the PACS: the report must say which.
+            report.problems.push_back("sending cancelled; " +
+                                      std::to_string(outgoing.size() - done) +
+                                      " object(s) not sent");
+            return report;
         }
         // The file's own transfer syntax if the node took it, else an uncompressed one it took
         // (DCMTK converts).
@@ -425,9 +435,18 @@ StoreReport PacsClient::store(const std::vector<fs::path>& files, const Progress
         if (sent == NET_EC_NoAcceptablePresentationContexts)
             report.problems.push_back(item.file.string() + ": " + node_.describe() +
                                       " does not accept objects of SOP class " + item.sopClass);
-        else if (sent.bad())
+        else if (sent.bad() && report.stored.empty())
             throwExchangeError(node_, "sending " + item.file.filename().string(), sent, timeouts_);
-        else if (isFailureStatus(status))
+        else if (sent.bad()) {
+            // Some objects are in the PACS already: the report says which, and what stopped.
+            const PacsError error =
+                exchangeError(node_, "sending " + item.file.filename().string(), sent, timeouts_);
+            report.problems.push_back(error.what() + std::string("; ") +
+                                      std::to_string(outgoing.size() - done) +
+                                      " object(s) not confirmed");
+            scu->abortAssociation();
+            return report;
+        } else if (isFailureStatus(status))
             report.problems.push_back(item.file.string() + ": " + node_.describe() +
                                       " refused it, " + describeStatus(status));
         else

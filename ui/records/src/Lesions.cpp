@@ -96,6 +96,10 @@ Lesion Lesions::assign(const std::filesystem::path& image, const std::string& pa
                        const std::string& label, const std::optional<User>& by) {
     if (patientId.empty() || label.empty())
         throw std::invalid_argument("a lesion needs a patient ID and a label");
+    if (!detail::namesAPatient(patientId))
+        throw std::invalid_argument("'" + patientId +
+                                    "' is a placeholder from an anonymised export, not a patient "
+                                    "ID: enter the patient's own ID");
     std::int64_t lesionId = 0;
     database_.transaction([&] {
         Statement imageRow =

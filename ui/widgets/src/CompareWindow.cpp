@@ -53,6 +53,13 @@ void CompareWindow::setRight(const QImage& image, const QString& title) {
     rightTitle_->setText(title);
 }
 
+void CompareWindow::clear() {
+    left_->clear();
+    right_->clear();
+    leftTitle_->clear();
+    rightTitle_->clear();
+}
+
 void CompareWindow::setLinked(bool linked) {
     link_->setChecked(linked);
 }

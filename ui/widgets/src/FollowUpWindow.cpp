@@ -1,5 +1,8 @@
 #include "dermreader/ui/FollowUpWindow.h"
 
+#include "JobProgress.h"
+
+#include <QCloseEvent>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QFileInfo>
@@ -19,6 +22,7 @@
 #include "dermreader/records/Lesions.h"
 #include "dermreader/ui/CompareWindow.h"
 #include "dermreader/ui/ImageViewer.h"
+#include "dermreader/workstation/DicomText.h"
 #include "dermreader/workstation/Jobs.h"
 #include "dermreader/workstation/PredictionService.h"
 #include "dermreader/workstation/Thumbnails.h"
@@ -32,8 +36,8 @@ namespace rec = dermreader::records;
 namespace {
 
 QString date(const std::string& yyyymmdd) {
-    const QDate parsed = QDate::fromString(QString::fromStdString(yyyymmdd), "yyyyMMdd");
-    return parsed.isValid() ? parsed.toString(Qt::ISODate) : QObject::tr("undated");
+    return yyyymmdd.empty() ? QObject::tr("undated")
+                            : ws::formatDicomDate(QString::fromStdString(yyyymmdd));
 }
 
 QString visitName(const rec::LibraryImage& image) {
@@ -85,7 +89,6 @@ FollowUpWindow::FollowUpWindow(ws::WorkstationSession& session, QWidget* parent)
     earlier_ = new QComboBox(this);
     later_ = new QComboBox(this);
     compareButton_ = new QPushButton(tr("Co&mpare"), this);
-    compareButton_->setDefault(true);
     compare_ = new CompareWindow(this);
     summary_ = new QLabel(tr("Choose a lesion on the left."), this);
     summary_->setWordWrap(true);
@@ -109,8 +112,8 @@ FollowUpWindow::FollowUpWindow(ws::WorkstationSession& session, QWidget* parent)
     choose->addRow(label(tr("&Earlier visit"), earlier_), earlier_);
     choose->addRow(label(tr("&Later visit"), later_), later_);
     choose->addRow(QString(), compareButton_);
-    auto* manual = new QGroupBox(tr("Alignment by hand (when registration fails)"), this);
-    auto* manualForm = new QFormLayout(manual);
+    manual_ = new QGroupBox(tr("Alignment by hand (when registration fails)"), this);
+    auto* manualForm = new QFormLayout(manual_);
     manualForm->addRow(label(tr("Shift &x"), dx_), dx_);
     manualForm->addRow(label(tr("Shift &y"), dy_), dy_);
     manualForm->addRow(label(tr("&Rotation"), degrees_), degrees_);
@@ -119,7 +122,7 @@ FollowUpWindow::FollowUpWindow(ws::WorkstationSession& session, QWidget* parent)
     auto* side = new QVBoxLayout;
     side->addLayout(choose);
     side->addWidget(summary_);
-    side->addWidget(manual);
+    side->addWidget(manual_);
     side->addWidget(progress_);
     side->addStretch(1);
     auto* sideWidget = new QWidget(this);
@@ -156,8 +159,10 @@ FollowUpWindow::FollowUpWindow(ws::WorkstationSession& session, QWidget* parent)
 }
 
 void FollowUpWindow::refresh(std::optional<std::int64_t> lesion) {
+    const std::optional<std::int64_t> wanted = lesion ? lesion : shownLesion_;
     lesions_->clear();
     if (!session_.hasDatabase()) {
+        clearLesion();
         summary_->setText(tr("No image library: lesions are kept there."));
         return;
     }
@@ -174,21 +179,59 @@ void FollowUpWindow::refresh(std::optional<std::int64_t> lesion) {
                                       ? QString()
                                       : date(l.firstStudyDate) + " … " + date(l.lastStudyDate)});
                 item->setData(0, Qt::UserRole, QVariant::fromValue<qlonglong>(l.id));
-                if (lesion && *lesion == l.id)
+                if (wanted && *wanted == l.id)
                     select = item;
             }
         }
     });
     lesions_->expandAll();
-    if (select)
+    if (select) {  // lists its visits again (new ones too); the same lesion keeps its comparison
         lesions_->setCurrentItem(select);
-    else if (lesions_->topLevelItemCount() == 0)
-        summary_->setText(
-            tr("No lesions yet: images get one from DICOM (Patient ID and Lesion "
-               "Number) or by hand (File > Assign image to lesion)."));
+        return;
+    }
+    clearLesion();  // nothing on screen may stay from a lesion no longer listed
+    summary_->setText(lesions_->topLevelItemCount() == 0
+                          ? tr("No lesions yet: images get one from DICOM (Patient ID and Lesion "
+                               "Number) or by hand (File > Assign image to lesion).")
+                          : tr("Choose a lesion on the left."));
+}
+
+void FollowUpWindow::showLesionOf(const QString& imagePath) {
+    std::optional<std::int64_t> lesion;
+    if (session_.hasDatabase())
+        session_.perform(tr("Lesion follow-up"), [&] {
+            rec::Lesions records(session_.database());
+            records.linkFromRecords();  // an image imported since the last look has its lesion
+            if (const auto found = records.ofImage(imagePath.toStdString()))
+                lesion = found->id;
+        });
+    refresh(lesion);
+}
+
+void FollowUpWindow::clearLesion() {
+    clearComparison();
+    shownLesion_.reset();
+    visits_.clear();
+    timeline_->clear();
+    earlier_->clear();
+    later_->clear();
+    compareButton_->setEnabled(false);
+}
+
+void FollowUpWindow::clearComparison() {
+    if (job_)
+        job_->cancel();
+    job_ = nullptr;  // a new comparison may start while the old one winds down
+    ++request_;      // and the old one's result, if it still comes, belongs to what was shown
+    result_.reset();
+    compare_->clear();
+    progress_->hide();
 }
 
 void FollowUpWindow::showLesion(std::int64_t lesion) {
+    if (shownLesion_ != lesion)  // the same lesion listed again keeps its comparison
+        clearComparison();
+    shownLesion_ = lesion;
     session_.perform(tr("Lesion follow-up"), [&] {
         visits_ =
             rec::ImageLibrary(session_.database(), session_.labelViewer()).lesionTimeline(lesion);
@@ -233,24 +276,29 @@ void FollowUpWindow::start(std::optional<ws::ManualAlignment> manual) {
         QString::fromStdString(visits_[static_cast<std::size_t>(b)].path.string());
     // The model stays alive for the comparison even if the person switches models meanwhile.
     std::shared_ptr<engine::Predictor> predictor = session_.predictions().predictor();
-    job_ = session_.jobs().start<ws::FollowUpComparison>(
+    const int request = ++request_;
+    ws::Job* job = session_.jobs().start<ws::FollowUpComparison>(
         tr("Lesion follow-up"),
         [before, after, predictor, manual](ws::JobContext& context) {
             return ws::compareVisits(before, after, predictor.get(), manual, &context);
         },
-        this, [this](const ws::FollowUpComparison& comparison) { display(comparison); });
-    progress_->setRange(0, 0);
-    progress_->show();
+        this,
+        [this, request](const ws::FollowUpComparison& comparison) {
+            if (request == request_)
+                display(comparison);
+        });
+    job_ = job;
+    followJobProgress(job, progress_);
     summary_->setText(tr("Comparing…"));
-    connect(job_, &ws::Job::progressChanged, this, [this](qint64 done, qint64 total) {
-        progress_->setRange(0, static_cast<int>(total));
-        progress_->setValue(static_cast<int>(done));
+    connect(job, &ws::Job::failed, this, [this, request](const QString& message) {
+        if (request == request_)
+            summary_->setText(message);
     });
-    connect(job_, &ws::Job::failed, this,
-            [this](const QString& message) { summary_->setText(message); });
-    connect(job_, &ws::Job::finished, this, [this] {
-        progress_->hide();
-        job_ = nullptr;  // idle now, not when the job object is deleted later
+    connect(job, &ws::Job::finished, this, [this, job, request] {
+        if (job_ == job)
+            job_ = nullptr;  // idle now, not when the job object is deleted later
+        if (job->isCancelled() && request == request_)
+            summary_->setText(tr("Comparison cancelled."));
     });
 }
 
@@ -291,10 +339,26 @@ void FollowUpWindow::keyPressEvent(QKeyEvent* event) {
         return;
     }
     if (event->key() == Qt::Key_Return || event->key() == Qt::Key_Enter) {
-        compare();
+        // Enter in the alignment fields applies that alignment; elsewhere it compares.
+        const QWidget* focus = focusWidget();
+        if (focus && manual_->isAncestorOf(focus))
+            alignByHand();
+        else
+            compare();
         return;
     }
     QWidget::keyPressEvent(event);
+}
+
+void FollowUpWindow::closeEvent(QCloseEvent* event) {
+    if (job_)
+        job_->cancel();  // a closed window wants no result
+    QWidget::closeEvent(event);
+}
+
+FollowUpWindow::~FollowUpWindow() {
+    if (job_)
+        job_->cancel();
 }
 
 }  // namespace dermreader::ui

@@ -17,6 +17,7 @@
 #include <QTreeView>
 #include <QVBoxLayout>
 
+#include "JobProgress.h"
 #include "dermreader/records/Schema.h"
 #include "dermreader/ui/LibraryModel.h"
 
@@ -28,17 +29,6 @@ namespace {
 
 QString cleanAbsolute(const QString& path) {
     return QDir::cleanPath(QFileInfo(path).absoluteFilePath());
-}
-
-QString etaText(qint64 elapsedMs, int done, int total) {
-    if (done <= 0 || total <= done)
-        return {};
-    const qint64 remaining = elapsedMs * (total - done) / done / 1000;
-    return QObject::tr("%1 of %2, about %3:%4 left")
-        .arg(done)
-        .arg(total)
-        .arg(remaining / 60)
-        .arg(remaining % 60, 2, 10, QChar('0'));
 }
 
 }  // namespace
@@ -350,8 +340,7 @@ void LibraryBrowser::startImport(const QString& collection, ImportWork work,
     connect(importJob_, &ws::Job::progressChanged, this, [this](qint64 done, qint64 total) {
         progress_->setRange(0, static_cast<int>(total));
         progress_->setValue(static_cast<int>(done));
-        progressLabel_->setText(
-            etaText(importClock_->elapsed(), static_cast<int>(done), static_cast<int>(total)));
+        progressLabel_->setText(etaText(importClock_->elapsed(), done, total));
     });
     connect(importJob_, &ws::Job::finished, this, &LibraryBrowser::onImportFinished);
 }

@@ -293,11 +293,11 @@ void MainWindow::buildActions() {
         [this] { exportReport(); });
     add(file, tr("Export results as DICOM (SR, overlay, PDF)…"),
         Keys{QKeySequence(tr("Ctrl+Shift+E"))}, [this] {
-            if (const auto decision = askDecision())
+            if (const auto decision = askDecision(tr("Decision to file with the exported results")))
                 exportDicomResults({}, *decision);
         });
     add(file, tr("Send results to PACS…"), Keys{QKeySequence(tr("Ctrl+Shift+U"))}, [this] {
-        if (const auto decision = askDecision())
+        if (const auto decision = askDecision(tr("Decision to file with the results in the PACS")))
             sendResultsToPacs({}, *decision);
     });
     add(file, tr("Query/Retrieve from PACS…"), Keys{QKeySequence(tr("Ctrl+Shift+P"))},
@@ -894,15 +894,14 @@ void MainWindow::exportReport(const QString& pdfPath) {
     statusBar()->showMessage(tr("Report written to %1").arg(path), 5000);
 }
 
-std::optional<QString> MainWindow::askDecision() {
+std::optional<QString> MainWindow::askDecision(const QString& prompt) {
     if (!shownPrediction_)
         return QString();  // nothing to file; the action says so itself
     const QStringList choices = {tr("No decision recorded"), tr("Biopsy / excision"),
                                  tr("Reassure")};
     bool ok = false;
-    const QString chosen = QInputDialog::getItem(
-        this, tr("Your decision"), tr("Decision to file with the results in the PACS"), choices, 0,
-        false, &ok);
+    const QString chosen =
+        QInputDialog::getItem(this, tr("Your decision"), prompt, choices, 0, false, &ok);
     if (!ok)
         return std::nullopt;
     const int index = static_cast<int>(choices.indexOf(chosen));
@@ -985,28 +984,39 @@ ws::Job* MainWindow::sendResultsToPacs(const QString& nodeName, const QString& d
     const pacs::PacsClient client = ws::pacsClient(pacs, *node);
     const QString where = QString::fromStdString(node->describe());
     const QString image = currentPath_;
-    ws::Job* job = session_.jobs().start<pacs::StoreReport>(
-        tr("Sending results to %1").arg(where),
-        [client, written, folder](ws::JobContext& context) {
-            return ws::sendFiles(client, written, context);
-        },
-        this,
-        [this, where, image, written](const pacs::StoreReport& report) {
-            session_.audit(std::nullopt, QStringLiteral("results sent to PACS"),
-                           tr("%1: %2 of %3 object(s) for %4")
-                               .arg(where)
-                               .arg(report.stored.size())
-                               .arg(written.size())
-                               .arg(image));
-            if (!report.problems.empty())
-                session_.reportError(tr("Send results to PACS"),
-                                     QString::fromStdString(report.problems.front()));
-            else
-                statusBar()->showMessage(
-                    tr("%1 result object(s) sent to %2").arg(report.stored.size()).arg(where),
-                    10000);
-        });
+    // Read when the job ends, cancelled or not: a send cancelled midway still reports (and
+    // audits) the objects already in the PACS.
+    auto outcome = std::make_shared<std::optional<pacs::StoreReport>>();
+    ws::Job* job =
+        session_.jobs().start(tr("Sending results to %1").arg(where),
+                              [client, written, folder, outcome](ws::JobContext& context) {
+                                  *outcome = ws::sendFiles(client, written, context);
+                              });
     statusBar()->showMessage(tr("Sending results to %1…").arg(where));
+    connect(job, &ws::Job::finished, this, [this, job, where, image, written, outcome] {
+        if (!*outcome) {  // a failure is on the error channel (and the status bar) already
+            if (job->isCancelled())
+                statusBar()->showMessage(tr("Sending cancelled"), 10000);
+            return;
+        }
+        const pacs::StoreReport& report = **outcome;
+        session_.audit(std::nullopt, QStringLiteral("results sent to PACS"),
+                       tr("%1: %2 of %3 object(s) for %4")
+                           .arg(where)
+                           .arg(report.stored.size())
+                           .arg(written.size())
+                           .arg(image));
+        statusBar()->showMessage(tr("%1 of %2 result object(s) sent to %3")
+                                     .arg(report.stored.size())
+                                     .arg(written.size())
+                                     .arg(where),
+                                 10000);
+        QStringList problems;
+        for (const std::string& problem : report.problems)
+            problems << QString::fromStdString(problem);
+        if (!problems.isEmpty())
+            session_.reportError(tr("Send results to PACS"), problems.join('\n'));
+    });
     return job;
 }
 
@@ -1016,14 +1026,7 @@ FollowUpWindow* MainWindow::openFollowUp() {
         followUp_->setAttribute(Qt::WA_DeleteOnClose);
         closeOnLockOrQuit(session_, followUp_);  // images and CNN output of a patient
     }
-    std::optional<std::int64_t> lesion;
-    if (!currentPath_.isEmpty() && session_.hasDatabase())
-        session_.perform(tr("Lesion follow-up"), [&] {
-            if (auto found =
-                    records::Lesions(session_.database()).ofImage(currentPath_.toStdString()))
-                lesion = found->id;
-        });
-    followUp_->refresh(lesion);
+    followUp_->showLesionOf(currentPath_);  // the image on screen's lesion, if it has one
     followUp_->show();
     followUp_->raise();
     followUp_->activateWindow();

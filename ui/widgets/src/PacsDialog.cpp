@@ -1,5 +1,7 @@
 #include "dermreader/ui/PacsDialog.h"
 
+#include "JobProgress.h"
+
 #include <QCheckBox>
 #include <QComboBox>
 #include <QDateEdit>
@@ -49,8 +51,6 @@ PacsDialog::PacsDialog(ws::WorkstationSession& session, QWidget* parent)
     : QDialog(parent), session_(session) {
     setWindowTitle(tr("Query/Retrieve from PACS"));
     node_ = new QComboBox(this);
-    for (const auto& node : session_.settings().pacs.nodes)
-        node_->addItem(QString::fromStdString(node.describe()), QString::fromStdString(node.name));
     patientId_ = new QLineEdit(this);
     patientName_ = new QLineEdit(this);
     patientName_->setPlaceholderText(tr("last name, or its beginning"));
@@ -132,10 +132,29 @@ PacsDialog::PacsDialog(ws::WorkstationSession& session, QWidget* parent)
     connect(studies_, &QTableWidget::itemActivated, this, &PacsDialog::retrieve);
     connect(series_, &QTableWidget::itemChanged, this,
             [this] { retrieve_->setEnabled(!busy() && !tickedSeries().empty()); });
-    if (node_->count() == 0) {
-        search_->setEnabled(false);
-        showStatus(tr("No PACS node is configured: add one in File > Settings > PACS."), true);
+    connect(&session_, &ws::WorkstationSession::pacsSettingsChanged, this, &PacsDialog::listNodes);
+    listNodes();
+}
+
+void PacsDialog::listNodes() {
+    const QString chosen = node_->currentData().toString();
+    node_->clear();
+    for (const auto& node : session_.settings().pacs.nodes)
+        node_->addItem(QString::fromStdString(node.describe()), QString::fromStdString(node.name));
+    if (const int kept = node_->findData(chosen); kept >= 0)
+        node_->setCurrentIndex(kept);
+    if (!studiesNode()) {  // the studies listed came from a node that is gone
+        studies_->setRowCount(0);
+        series_->setRowCount(0);
+        studyRecords_.clear();
+        seriesRecords_.clear();
+        ++seriesRequest_;
     }
+    search_->setEnabled(!busy() && node_->count() > 0);
+    if (node_->count() == 0)
+        showStatus(tr("No PACS node is configured: add one in File > Settings > PACS."), true);
+    else if (status_->text().startsWith(tr("No PACS node")))
+        showStatus({});
 }
 
 QString PacsDialog::statusText() const {
@@ -146,35 +165,45 @@ std::optional<pacs::DicomNode> PacsDialog::currentNode() const {
     return session_.settings().pacs.find(node_->currentData().toString());
 }
 
+std::optional<pacs::DicomNode> PacsDialog::studiesNode() const {
+    if (studiesFrom_.isEmpty())
+        return std::nullopt;
+    return session_.settings().pacs.find(studiesFrom_);
+}
+
 void PacsDialog::showStatus(const QString& text, bool error) {
     status_->setStyleSheet(error ? QStringLiteral("color: #b00020") : QString());
     status_->setText(text);
 }
 
-void PacsDialog::track(ws::Job* job, const QString& doing) {
+void PacsDialog::track(ws::Job* job, Transfer kind, const QString& doing) {
     job_ = job;
+    transfer_ = kind;
     showStatus(doing);
-    progress_->setRange(0, 0);
-    progress_->show();
+    followJobProgress(job, progress_);
+    cancel_->setText(kind == Transfer::Search ? tr("Cancel search") : tr("Cancel transfer"));
     cancel_->show();
     search_->setEnabled(false);
     retrieve_->setEnabled(false);
-    connect(job, &ws::Job::progressChanged, this, [this](qint64 done, qint64 total) {
-        progress_->setRange(0, static_cast<int>(std::max<qint64>(total, 1)));
-        progress_->setValue(static_cast<int>(done));
-        progress_->setFormat(tr("%1 of %2").arg(done).arg(total));
+    connect(job, &ws::Job::failed, this, [this, job](const QString& message) {
+        if (job_ == job)
+            showStatus(message, true);
     });
-    connect(job, &ws::Job::failed, this,
-            [this](const QString& message) { showStatus(message, true); });
     connect(job, &ws::Job::finished, this, [this, job] {
+        if (job_ != job)
+            return;  // a search given up on: the dialog moved on
         if (job->isCancelled())
             showStatus(tr("Cancelled."));
-        job_ = nullptr;  // idle now, not when the job object is deleted later
-        progress_->hide();
-        cancel_->hide();
-        search_->setEnabled(node_->count() > 0);
-        retrieve_->setEnabled(!tickedSeries().empty());
+        becomeIdle();
     });
+}
+
+void PacsDialog::becomeIdle() {
+    job_ = nullptr;  // idle now, not when the job object is deleted later
+    progress_->hide();
+    cancel_->hide();
+    search_->setEnabled(node_->count() > 0);
+    retrieve_->setEnabled(!tickedSeries().empty());
 }
 
 void PacsDialog::search() {
@@ -194,12 +223,14 @@ void PacsDialog::search() {
     series_->setRowCount(0);
     studyRecords_.clear();
     seriesRecords_.clear();
+    ++seriesRequest_;  // a series query still running belongs to the old list
     using Studies = std::vector<pacs::StudyRecord>;
     ws::Job* job = session_.jobs().start<Studies>(
         tr("PACS query"), [client, query](ws::JobContext&) { return client.findStudies(query); },
         this,
-        [this](const Studies& studies) {
+        [this, from = QString::fromStdString(node->name)](const Studies& studies) {
             studyRecords_ = studies;
+            studiesFrom_ = from;
             studies_->setRowCount(static_cast<int>(studies.size()));
             for (int row = 0; row < static_cast<int>(studies.size()); ++row) {
                 const auto& s = studies[static_cast<std::size_t>(row)];
@@ -219,7 +250,7 @@ void PacsDialog::search() {
                 studies_->setFocus();
             }
         });
-    track(job, tr("Searching %1…").arg(QString::fromStdString(node->describe())));
+    track(job, Transfer::Search, tr("Searching %1…").arg(QString::fromStdString(node->describe())));
 }
 
 void PacsDialog::showSeries() {
@@ -227,7 +258,7 @@ void PacsDialog::showSeries() {
     seriesRecords_.clear();
     retrieve_->setEnabled(false);
     const int row = studies_->currentRow();
-    const std::optional<pacs::DicomNode> node = currentNode();
+    const std::optional<pacs::DicomNode> node = studiesNode();
     if (row < 0 || row >= static_cast<int>(studyRecords_.size()) || !node)
         return;
     const pacs::PacsClient client = ws::pacsClient(session_.settings().pacs, *node);
@@ -277,7 +308,7 @@ std::vector<std::string> PacsDialog::tickedSeries() const {
 
 void PacsDialog::retrieve() {
     const int row = studies_->currentRow();
-    const std::optional<pacs::DicomNode> node = currentNode();
+    const std::optional<pacs::DicomNode> node = studiesNode();
     if (busy() || !node || row < 0 || row >= static_cast<int>(studyRecords_.size()))
         return;
     const pacs::StudyRecord study = studyRecords_[static_cast<std::size_t>(row)];
@@ -310,12 +341,21 @@ void PacsDialog::retrieve() {
             showStatus(text, report.failed > 0 || !report.problems.empty());
             Q_EMIT retrieved(folder, images);
         });
-    track(job, tr("Retrieving from %1…").arg(where));
+    track(job, Transfer::Retrieval, tr("Retrieving from %1…").arg(where));
 }
 
 void PacsDialog::cancelTransfer() {
-    if (job_)
-        job_->cancel();
+    if (!job_)
+        return;
+    job_->cancel();
+    // A C-FIND cannot be interrupted: the dialog stops waiting for it and drops its answer. A
+    // retrieval stops at the next image; the dialog waits so no transfer runs unseen.
+    if (transfer_ == Transfer::Search) {
+        showStatus(tr("Search cancelled."));
+        becomeIdle();
+    } else {
+        showStatus(tr("Cancelling…"));
+    }
 }
 
 void PacsDialog::reject() {

@@ -43,7 +43,7 @@ PacsSettingsPage::PacsSettingsPage(const ws::PacsSettings& current, ws::Workstat
     for (const auto& node : nodes_)
         list_->addItem(text(node.name));
     auto* add = new QPushButton(tr("A&dd node"), this);
-    auto* remove = new QPushButton(tr("Re&move node"), this);
+    auto* remove = new QPushButton(tr("&Remove node"), this);
     name_ = new QLineEdit(this);
     aeTitle_ = new QLineEdit(this);
     aeTitle_->setMaxLength(16);
@@ -73,12 +73,12 @@ PacsSettingsPage::PacsSettingsPage(const ws::PacsSettings& current, ws::Workstat
     nodeForm->addRow(tr("&Name"), name_);
     nodeForm->addRow(tr("&AE title"), aeTitle_);
     nodeForm->addRow(tr("&Host"), host_);
-    nodeForm->addRow(tr("&Port"), port_);
-    nodeForm->addRow(tr("Re&trieve by"), retrieve_);
+    nodeForm->addRow(tr("P&ort"), port_);
+    nodeForm->addRow(tr("Retrieve &by"), retrieve_);
     nodeForm->addRow(QString(), tls_);
-    nodeForm->addRow(tr("Trusted certificate"), trusted_);
-    nodeForm->addRow(tr("Our certificate"), certificate_);
-    nodeForm->addRow(tr("Our private key"), privateKey_);
+    nodeForm->addRow(tr("Tr&usted certificate"), trusted_);
+    nodeForm->addRow(tr("Our certi&ficate"), certificate_);
+    nodeForm->addRow(tr("Our private &key"), privateKey_);
     nodeForm->addRow(test_, testResult_);
     auto* listButtons = new QHBoxLayout;
     listButtons->addWidget(add);
@@ -93,7 +93,7 @@ PacsSettingsPage::PacsSettingsPage(const ws::PacsSettings& current, ws::Workstat
     auto* own = new QGroupBox(tr("This workstation"), this);
     auto* ownForm = new QFormLayout(own);
     ownForm->addRow(tr("Our AE t&itle"), ourAeTitle_);
-    ownForm->addRow(tr("Our C-STORE port (C-MOVE)"), ourPort_);
+    ownForm->addRow(tr("Our C-&STORE port (C-MOVE)"), ourPort_);
     auto* layout = new QVBoxLayout(this);
     layout->addWidget(nodes);
     layout->addWidget(own);

@@ -27,7 +27,7 @@ struct ManualAlignment {
 
 struct VisitMeasure {
     QString path;
-    QString date;  // the study date (YYYY-MM-DD) when the image has one
+    QString date;  // the study date, YYYY-MM-DD (as written when not a DICOM date); "" if none
     // P(malignant) and its range over the 8 views; empty without a model.
     std::optional<double> malignant, malignantLow, malignantHigh;
 };

@@ -23,13 +23,16 @@ pacs::PacsClient pacsClient(const PacsSettings& settings, const pacs::DicomNode&
 // The client's progress reported as the job's; cancelling the job cancels the transfer.
 pacs::Progress jobProgress(JobContext& context);
 
+// Both below: a cancelled job's transfer ends as JobCancelled (a cancelled job, not an error);
+// other failures throw pacs::PacsError.
+
 // Retrieves the study's chosen series (none: its dermatology series) into its folder under
-// `root`; the files that arrived. Throws pacs::PacsError.
+// `root`; the files that arrived.
 pacs::RetrieveReport retrieveStudy(const pacs::PacsClient& client, const pacs::StudyRecord& study,
                                    const std::vector<std::string>& series, const QString& root,
                                    JobContext& context);
-// Sends DICOM files (a case's results) to the node. Throws pacs::PacsError when the connection
-// fails; files the node refuses are problem lines.
+// Sends DICOM files (a case's results) to the node. Throws when the connection fails before
+// anything was stored; files the node refuses, and a connection lost midway, are problem lines.
 pacs::StoreReport sendFiles(const pacs::PacsClient& client, const QStringList& files,
                             JobContext& context);
 

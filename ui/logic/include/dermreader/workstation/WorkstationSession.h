@@ -132,6 +132,8 @@ class WorkstationSession : public QObject {
     // The loaded model changed (or failed to load: predictions().hasModel() is false).
     void modelChanged();
     void thresholdsChanged(const dermreader::workstation::RiskThresholds& thresholds);
+    // Nodes, our AE title or port, or timeouts changed (settings().pacs has the new ones).
+    void pacsSettingsChanged();
     // The one error channel: every failure a person should see.
     void errorOccurred(const QString& what, const QString& message);
     void signedInChanged();

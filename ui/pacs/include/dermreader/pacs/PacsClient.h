@@ -96,7 +96,8 @@ class PacsClient {
                             const std::filesystem::path& folder,
                             const Progress& progress = {}) const;
     // C-STORE of DICOM files (one association). A file that cannot be read or that the node
-    // refuses is a problem line; a failure of the connection throws.
+    // refuses is a problem line; a failure of the connection throws, or, once some objects are
+    // stored, ends the report with a problem line (so the caller knows what went through).
     StoreReport store(const std::vector<std::filesystem::path>& files,
                       const Progress& progress = {}) const;
 

@@ -35,8 +35,9 @@ class Lesions {
     std::optional<Lesion> find(std::int64_t lesion) const;
     std::optional<Lesion> ofImage(const std::filesystem::path& image) const;
     // Links an image of the library to the patient's lesion `label` (created when new), by
-    // hand; audited. std::invalid_argument for an unknown image, an empty patient or label, or
-    // an image whose DICOM Patient ID names another patient.
+    // hand; audited. std::invalid_argument for an unknown image, an empty patient or label, a
+    // placeholder patient ID ("ANONYMOUS": it would pool everyone's images), or an image whose
+    // DICOM Patient ID names another patient.
     Lesion assign(const std::filesystem::path& image, const std::string& patientId,
                   const std::string& label, const std::optional<User>& by);
 

@@ -21,6 +21,7 @@ class CompareWindow : public QWidget {
     // patient banner and scale bar.
     void setLeft(const QImage& image, const QString& title);
     void setRight(const QImage& image, const QString& title);
+    void clear();  // both images, overlays and titles
     void setLinked(bool linked);
     bool linked() const;
     ImageViewer* left() const { return left_; }

@@ -4,7 +4,8 @@
 // the lesion outlined in both), the change in lesion area and in P(malignant) with their
 // uncertainty, and alignment by hand when the images will not register. The comparison runs
 // on the session's job pool (workstation/FollowUp.h) with progress and cancel. Keyboard: Alt+
-// letters on every control, Enter compares, Esc cancels a comparison.
+// letters on the controls, Enter compares (in the alignment fields: aligns), Esc cancels a
+// comparison.
 
 #include <QPointer>
 #include <QWidget>
@@ -16,6 +17,7 @@
 
 class QComboBox;
 class QDoubleSpinBox;
+class QGroupBox;
 class QLabel;
 class QListWidget;
 class QProgressBar;
@@ -37,9 +39,15 @@ class FollowUpWindow : public QWidget {
 
   public:
     explicit FollowUpWindow(workstation::WorkstationSession& session, QWidget* parent = nullptr);
+    ~FollowUpWindow() override;  // cancels a comparison still running
 
-    // Lists lesions again (after links changed); shows `lesion` when given.
+    // Lists lesions again (after links changed); shows `lesion` when given, else the lesion
+    // shown before if it is still there.
     void refresh(std::optional<std::int64_t> lesion = std::nullopt);
+    // Lists lesions again and shows the one `imagePath` belongs to (linking images imported
+    // since the last look first), if any.
+    void showLesionOf(const QString& imagePath);
+    // Shows the lesion's visits; a comparison of what was shown before is dropped.
     void showLesion(std::int64_t lesion);
     // Compares the visits chosen in the two lists (automatic registration, or by hand).
     void compare();
@@ -57,10 +65,13 @@ class FollowUpWindow : public QWidget {
 
   protected:
     void keyPressEvent(QKeyEvent* event) override;
+    void closeEvent(QCloseEvent* event) override;
 
   private:
     void start(std::optional<workstation::ManualAlignment> manual);
     void display(const workstation::FollowUpComparison& comparison);
+    void clearComparison();
+    void clearLesion();
 
     workstation::WorkstationSession& session_;
     QTreeWidget* lesions_;
@@ -74,12 +85,15 @@ class FollowUpWindow : public QWidget {
     QDoubleSpinBox* dy_;
     QDoubleSpinBox* degrees_;
     QDoubleSpinBox* scale_;
+    QGroupBox* manual_;
     QPushButton* alignButton_;
     QProgressBar* progress_;
     workstation::ThumbnailCache* thumbnails_;
     std::vector<records::LibraryImage> visits_;
     std::optional<workstation::FollowUpComparison> result_;
     QPointer<workstation::Job> job_;
+    int request_ = 0;  // only the newest comparison may show its result
+    std::optional<std::int64_t> shownLesion_;
 };
 
 }  // namespace dermreader::ui

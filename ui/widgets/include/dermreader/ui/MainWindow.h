@@ -140,8 +140,9 @@ class MainWindow : public QMainWindow {
   private:
     // Writes the shown result's DICOM objects into `folder`; false (reported) when it cannot.
     bool writeDicomResults(const QString& folder, const QString& decision, QStringList* written);
-    // Asks the clinician's decision to file with the results; nothing when they cancel.
-    std::optional<QString> askDecision();
+    // Asks the clinician's decision to file with the results (`prompt`: where they go);
+    // nothing when they cancel.
+    std::optional<QString> askDecision(const QString& prompt);
     void buildActions();
     void onLockChanged(bool locked);
     void onCurrentChanged();

@@ -3,7 +3,8 @@
 // range, modality), lists a study's series (dermatology series ticked), and retrieves the ticked
 // ones with progress and cancel. The work runs on the session's job pool; errors show in the
 // dialog and go to the session's error channel. Everything is reachable from the keyboard:
-// Alt+letter on each field, Enter searches, Alt+R retrieves, Esc cancels a transfer or closes.
+// Alt+letter on each field, Enter searches, Alt+R retrieves, Esc cancels a search or transfer
+// (Esc when idle closes).
 
 #include <QDialog>
 #include <QPointer>
@@ -54,11 +55,18 @@ class PacsDialog : public QDialog {
     void keyPressEvent(QKeyEvent* event) override;  // Esc cancels a transfer before it closes
 
   private:
+    enum class Transfer { Search, Retrieval };
+
+    void listNodes();  // from the settings; again when they change
     void showSeries();
     std::vector<std::string> tickedSeries() const;
-    void track(workstation::Job* job, const QString& doing);
+    void track(workstation::Job* job, Transfer kind, const QString& doing);
+    void becomeIdle();
     void showStatus(const QString& text, bool error = false);
-    std::optional<pacs::DicomNode> currentNode() const;
+    std::optional<pacs::DicomNode> currentNode() const;  // the one chosen for a new search
+    // The node the listed studies came from: their series and retrieval go there, whatever
+    // is chosen now.
+    std::optional<pacs::DicomNode> studiesNode() const;
 
     workstation::WorkstationSession& session_;
     QComboBox* node_;
@@ -76,8 +84,10 @@ class PacsDialog : public QDialog {
     QProgressBar* progress_;
     QLabel* status_;
     std::vector<pacs::StudyRecord> studyRecords_;
+    QString studiesFrom_;  // the node's name
     std::vector<pacs::SeriesRecord> seriesRecords_;
     QPointer<workstation::Job> job_;
+    Transfer transfer_ = Transfer::Search;
     int seriesRequest_ = 0;  // only the newest series query may fill the table
 };
 
