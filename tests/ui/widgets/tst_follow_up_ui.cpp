@@ -10,6 +10,7 @@
 #include <QtTest>
 
 #include "DicomFixtures.h"
+#include "Mnemonics.h"
 #include "Screenshots.h"
 #include "SyntheticLesion.h"
 #include "TestModels.h"
@@ -80,6 +81,8 @@ class TestFollowUpUi : public QObject {
         QCOMPARE(lesion.size(), std::size_t{1});
         window.refresh(lesion[0].id);
         QCOMPARE(window.timeline()->count(), 2);
+        const QStringList clashes = testdata::clashingMnemonics(&window);  // one field per Alt+key
+        QVERIFY2(clashes.isEmpty(), qPrintable(clashes.join("; ")));
         QCOMPARE(window.timeline()->item(0)->text(), QStringLiteral("2025-03-01"));
 
         QSignalSpy compared(&window, &FollowUpWindow::compared);

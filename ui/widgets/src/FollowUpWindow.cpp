@@ -103,21 +103,16 @@ FollowUpWindow::FollowUpWindow(ws::WorkstationSession& session, QWidget* parent)
     progress_->hide();
     thumbnails_ = new ws::ThumbnailCache(session_.jobs(), 96, 64, this);
 
-    auto* choose = new QFormLayout;
-    auto label = [this](const QString& text, QWidget* buddy) {
-        auto* l = new QLabel(text, this);
-        l->setBuddy(buddy);
-        return l;
-    };
-    choose->addRow(label(tr("&Earlier visit"), earlier_), earlier_);
-    choose->addRow(label(tr("&Later visit"), later_), later_);
+    auto* choose = new QFormLayout;  // its rows' labels are their fields' buddies
+    choose->addRow(tr("&Earlier visit"), earlier_);
+    choose->addRow(tr("&Later visit"), later_);
     choose->addRow(QString(), compareButton_);
     manual_ = new QGroupBox(tr("Alignment by hand (when registration fails)"), this);
     auto* manualForm = new QFormLayout(manual_);
-    manualForm->addRow(label(tr("Shift &x"), dx_), dx_);
-    manualForm->addRow(label(tr("Shift &y"), dy_), dy_);
-    manualForm->addRow(label(tr("&Rotation"), degrees_), degrees_);
-    manualForm->addRow(label(tr("&Scale"), scale_), scale_);
+    manualForm->addRow(tr("Shift &x"), dx_);
+    manualForm->addRow(tr("Shift &y"), dy_);
+    manualForm->addRow(tr("&Rotation"), degrees_);
+    manualForm->addRow(tr("&Scale"), scale_);
     manualForm->addRow(QString(), alignButton_);
     auto* side = new QVBoxLayout;
     side->addLayout(choose);

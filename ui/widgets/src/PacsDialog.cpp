@@ -76,17 +76,15 @@ PacsDialog::PacsDialog(ws::WorkstationSession& session, QWidget* parent)
     dates->addWidget(from_);
     dates->addWidget(new QLabel(tr("to"), this));
     dates->addWidget(to_);
-    auto* form = new QFormLayout;
-    auto label = [this](const QString& text, QWidget* buddy) {
-        auto* l = new QLabel(text, this);
-        l->setBuddy(buddy);
-        return l;
-    };
-    form->addRow(label(tr("&Node"), node_), node_);
-    form->addRow(label(tr("Patient &ID"), patientId_), patientId_);
-    form->addRow(label(tr("Patient na&me"), patientName_), patientName_);
-    form->addRow(label(tr("Study &date"), from_), dates);
-    form->addRow(label(tr("M&odality"), modality_), modality_);
+    auto* form = new QFormLayout;  // its rows' labels are their fields' buddies
+    form->addRow(tr("&Node"), node_);
+    form->addRow(tr("Patient &ID"), patientId_);
+    form->addRow(tr("Patient na&me"), patientName_);
+    // A row of fields: Alt+D goes to the first date, or to "Any date" while the dates are off.
+    auto* datesLabel = new QLabel(tr("Study &date"), this);
+    datesLabel->setBuddy(anyDate_);
+    form->addRow(datesLabel, dates);
+    form->addRow(tr("M&odality"), modality_);
     form->addRow(QString(), search_);
 
     studies_ = makeTable({tr("Date"), tr("Patient"), tr("Patient ID"), tr("Description"),
@@ -120,9 +118,10 @@ PacsDialog::PacsDialog(ws::WorkstationSession& session, QWidget* parent)
     layout->addWidget(close);
     resize(900, 640);
 
-    connect(anyDate_, &QCheckBox::toggled, this, [this](bool any) {
+    connect(anyDate_, &QCheckBox::toggled, this, [this, datesLabel](bool any) {
         from_->setEnabled(!any);
         to_->setEnabled(!any);
+        datesLabel->setBuddy(any ? static_cast<QWidget*>(anyDate_) : from_);
     });
     connect(search_, &QPushButton::clicked, this, &PacsDialog::search);
     connect(retrieve_, &QPushButton::clicked, this, &PacsDialog::retrieve);
