@@ -9,3 +9,7 @@ cmake --build build -j "$jobs"
 # The PACS tests (ctest -L pacs) fail rather than skip when Orthanc is missing here.
 export DERMREADER_REQUIRE_ORTHANC=1
 ctest --test-dir build --output-on-failure -j "$jobs" "$@"
+# The parsers, records and DICOM networking again under ASan/UBSan (a subset run skips it).
+if [ $# -eq 0 ] && [ "${DERMREADER_SKIP_SANITIZERS:-0}" != 1 ]; then
+  bash packaging/sanitizer-tests.sh
+fi
