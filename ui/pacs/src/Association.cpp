@@ -186,6 +186,7 @@ Uint16 ReceivedInstances::store(DcmDataset& dataset) {
 }
 
 bool ReceivedInstances::report() {
+    std::lock_guard reporting(reportMutex_);
     int done = 0, total = 0;
     {
         std::lock_guard lock(mutex_);

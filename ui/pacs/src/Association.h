@@ -49,6 +49,9 @@ class ReceivedInstances {
     std::filesystem::path folder_;
     const Progress progress_;
     mutable std::mutex mutex_;
+    // During a C-MOVE both the receiver's thread and the SCU's report: one at a time, so the
+    // counts reach the caller in order.
+    std::mutex reportMutex_;
     int expected_;
     std::string study_;
     std::vector<std::string> series_;
