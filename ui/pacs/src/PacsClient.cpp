@@ -435,12 +435,12 @@ StoreReport PacsClient::store(const std::vector<fs::path>& files, const Progress
         if (sent == NET_EC_NoAcceptablePresentationContexts)
             report.problems.push_back(item.file.string() + ": " + node_.describe() +
                                       " does not accept objects of SOP class " + item.sopClass);
-        else if (sent.bad() && report.stored.empty())
-            throwExchangeError(node_, "sending " + item.file.filename().string(), sent, timeouts_);
         else if (sent.bad()) {
-            // Some objects are in the PACS already: the report says which, and what stopped.
             const PacsError error =
                 exchangeError(node_, "sending " + item.file.filename().string(), sent, timeouts_);
+            if (report.stored.empty())
+                throw error;
+            // Some objects are in the PACS already: the report says which, and what stopped.
             report.problems.push_back(error.what() + std::string("; ") +
                                       std::to_string(outgoing.size() - done) +
                                       " object(s) not confirmed");

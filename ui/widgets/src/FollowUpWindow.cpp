@@ -154,6 +154,13 @@ FollowUpWindow::FollowUpWindow(ws::WorkstationSession& session, QWidget* parent)
 }
 
 void FollowUpWindow::refresh(std::optional<std::int64_t> lesion) {
+    if (session_.hasDatabase())
+        session_.perform(tr("Lesion follow-up"),
+                         [&] { rec::Lesions(session_.database()).linkFromRecords(); });
+    listLesions(lesion);
+}
+
+void FollowUpWindow::listLesions(std::optional<std::int64_t> lesion) {
     const std::optional<std::int64_t> wanted = lesion ? lesion : shownLesion_;
     lesions_->clear();
     if (!session_.hasDatabase()) {
@@ -164,7 +171,6 @@ void FollowUpWindow::refresh(std::optional<std::int64_t> lesion) {
     QTreeWidgetItem* select = nullptr;
     session_.perform(tr("Lesion follow-up"), [&] {
         rec::Lesions records(session_.database());
-        records.linkFromRecords();
         for (const std::string& patient : records.patients()) {
             auto* patientItem = new QTreeWidgetItem(lesions_, {QString::fromStdString(patient)});
             for (const rec::Lesion& l : records.ofPatient(patient)) {
@@ -200,7 +206,7 @@ void FollowUpWindow::showLesionOf(const QString& imagePath) {
             if (const auto found = records.ofImage(imagePath.toStdString()))
                 lesion = found->id;
         });
-    refresh(lesion);
+    listLesions(lesion);
 }
 
 void FollowUpWindow::clearLesion() {

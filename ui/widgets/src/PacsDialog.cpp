@@ -142,13 +142,8 @@ void PacsDialog::listNodes() {
         node_->addItem(QString::fromStdString(node.describe()), QString::fromStdString(node.name));
     if (const int kept = node_->findData(chosen); kept >= 0)
         node_->setCurrentIndex(kept);
-    if (!studiesNode()) {  // the studies listed came from a node that is gone
-        studies_->setRowCount(0);
-        series_->setRowCount(0);
-        studyRecords_.clear();
-        seriesRecords_.clear();
-        ++seriesRequest_;
-    }
+    if (!studiesNode())  // the studies listed came from a node that is gone
+        clearStudies();
     search_->setEnabled(!busy() && node_->count() > 0);
     if (node_->count() == 0)
         showStatus(tr("No PACS node is configured: add one in File > Settings > PACS."), true);
@@ -168,6 +163,14 @@ std::optional<pacs::DicomNode> PacsDialog::studiesNode() const {
     if (studiesFrom_.isEmpty())
         return std::nullopt;
     return session_.settings().pacs.find(studiesFrom_);
+}
+
+void PacsDialog::clearStudies() {
+    studies_->setRowCount(0);
+    series_->setRowCount(0);
+    studyRecords_.clear();
+    seriesRecords_.clear();
+    ++seriesRequest_;  // a series query still running belongs to the old list
 }
 
 void PacsDialog::showStatus(const QString& text, bool error) {
@@ -218,11 +221,7 @@ void PacsDialog::search() {
     }
     query.modality = modality_->currentData().toString().toStdString();
     const pacs::PacsClient client = ws::pacsClient(session_.settings().pacs, *node);
-    studies_->setRowCount(0);
-    series_->setRowCount(0);
-    studyRecords_.clear();
-    seriesRecords_.clear();
-    ++seriesRequest_;  // a series query still running belongs to the old list
+    clearStudies();
     using Studies = std::vector<pacs::StudyRecord>;
     ws::Job* job = session_.jobs().start<Studies>(
         tr("PACS query"), [client, query](ws::JobContext&) { return client.findStudies(query); },

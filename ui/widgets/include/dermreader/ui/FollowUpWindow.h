@@ -71,6 +71,8 @@ class FollowUpWindow : public QWidget {
     void start(std::optional<workstation::ManualAlignment> manual);
     void display(const workstation::FollowUpComparison& comparison);
     void clearComparison();
+    // The tree of patients and lesions (links as they are), selecting `lesion` or the one shown.
+    void listLesions(std::optional<std::int64_t> lesion);
     void clearLesion();
 
     workstation::WorkstationSession& session_;

@@ -58,6 +58,7 @@ class PacsDialog : public QDialog {
     enum class Transfer { Search, Retrieval };
 
     void listNodes();  // from the settings; again when they change
+    void clearStudies();
     void showSeries();
     std::vector<std::string> tickedSeries() const;
     void track(workstation::Job* job, Transfer kind, const QString& doing);
